@@ -1,0 +1,82 @@
+# lagfs and lagrace. `make` builds both into build/, `make check` runs every
+# test, `make repro` runs the default race reproduction.
+CC      ?= cc
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+B       := build
+
+PKGS    := fuse3 liburing json-c
+WARN    := -Wall -Wextra -Werror
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -D_GNU_SOURCE -DFUSE_USE_VERSION=312 $(WARN) -pthread \
+	   -MMD -MP -Icommon -Ifusefs -Idriver \
+	   -Itests
+# Recursive (=): expanded in recipes, after `deps` has installed pkg-config.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+LDLIBS  += $(PKG_LIBS) -laio -pthread
+CFLAGS  += $(PKG_CFLAGS)
+
+COMMON_SRC := common/lag_event.c common/duration.c
+LAGFS_LIB_SRC := fusefs/rules.c fusefs/delay_queue.c fusefs/event_sink.c \
+	fusefs/inode_table.c fusefs/open_files.c fusefs/park.c fusefs/lagfs.c \
+	fusefs/passthrough.c fusefs/control.c fusefs/session_io.c \
+	fusefs/mount_check.c
+LAGFS_SRC  := $(LAGFS_LIB_SRC) fusefs/main.c
+
+COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/%.o)
+LAGFS_OBJ  := $(LAGFS_SRC:%.c=$(B)/%.o)
+LAGFS_LIB_OBJ := $(LAGFS_LIB_SRC:%.c=$(B)/%.o)
+
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+HELPER_SRC := $(wildcard tests/helpers/*.c)
+HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(B)/tests/helpers/%)
+BENCH_SRC  := $(wildcard bench/*.c)
+BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
+
+.PHONY: all deps check check-unit check-integration bench install clean
+
+all: deps $(B)/lagfs $(UNIT_BIN) $(HELPER_BIN) $(BENCH_BIN)
+
+# Installs missing Debian packages as root, or prints the apt-get command.
+deps:
+	@scripts/install-deps
+
+$(B)/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/lagfs: $(LAGFS_OBJ) $(COMMON_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/%: $(B)/tests/unit/%.o $(LAGFS_LIB_OBJ) $(COMMON_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/helpers/%: $(B)/tests/helpers/%.o $(COMMON_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/bench/%: $(B)/bench/%.o $(LAGFS_LIB_OBJ) $(COMMON_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+check: all
+	@tests/run
+
+check-unit: all
+	@tests/run unit
+
+check-integration: all
+	@tests/run integration
+
+bench: all
+	@scripts/bench
+
+install: all
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(B)/lagfs $(DESTDIR)$(BINDIR)/lagfs
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

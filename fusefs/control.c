@@ -1,0 +1,362 @@
+#include "control.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "park.h"
+
+#define MAX_CLIENTS 16
+#define CMD_MAX 8192
+
+struct client {
+	int fd;
+	size_t len;
+	char buf[CMD_MAX];
+};
+
+struct control {
+	struct lagfs *fs;
+	char *path;
+	int listen_fd, sighup_fd, stop_fd;
+	pthread_t thread;
+	struct client clients[MAX_CLIENTS];
+};
+
+static int add_rules(struct lagfs *fs, struct rule_set *rs, const char *text,
+		     char *out, size_t cap)
+{
+	char *copy = strdup(text), *save = NULL, *one;
+	char err[512] = "";
+
+	if (!copy) {
+		snprintf(out, cap, "error: out of memory");
+		rule_set_free(rs);
+		return -1;
+	}
+	for (one = strtok_r(copy, ";", &save); one;
+	     one = strtok_r(NULL, ";", &save)) {
+		if (rule_set_add_line(rs, one, err, sizeof(err)) < 0) {
+			snprintf(out, cap, "error: %s", err);
+			free(copy);
+			rule_set_free(rs);
+			return -1;
+		}
+	}
+	free(copy);
+	snprintf(out, cap, "ok %zu rules", rs->count);
+	lagfs_set_rules(fs, rs);
+	return 0;
+}
+
+static struct rule_set *current_rules_copy(struct lagfs *fs)
+{
+	struct rule_set *rs;
+
+	pthread_rwlock_rdlock(&fs->rules_lock);
+	rs = rule_set_dup(fs->rules);
+	pthread_rwlock_unlock(&fs->rules_lock);
+	return rs;
+}
+
+static void list_rules(struct lagfs *fs, char *out, size_t cap)
+{
+	size_t n;
+
+	pthread_rwlock_rdlock(&fs->rules_lock);
+	n = (size_t)snprintf(out, cap, "ok %zu rules", fs->rules->count);
+	for (size_t i = 0; i < fs->rules->count && n < cap; i++)
+		n += (size_t)snprintf(out + n, cap - n, "%s%s",
+				      i ? "; " : ": ", fs->rules->rules[i].text);
+	pthread_rwlock_unlock(&fs->rules_lock);
+}
+
+static void stats(struct lagfs *fs, char *out, size_t cap)
+{
+	struct event_sink_stats ls = { 0 };
+
+	if (fs->log)
+		event_sink_stats(fs->log, &ls);
+	snprintf(out, cap,
+		 "ok {\"requests\":%lu,\"parked\":%lu,\"parked_now\":%zu,"
+		 "\"interrupts\":%lu,\"eintr\":%lu,\"released\":%lu,"
+		 "\"opens\":%lu,\"releases\":%lu,\"open_now\":%lu,"
+		 "\"inodes\":%zu,\"events\":%lu,\"events_dropped\":%lu}",
+		 (unsigned long)fs->n.requests, (unsigned long)fs->n.parked,
+		 dq_parked(fs->dq), (unsigned long)fs->n.interrupts,
+		 (unsigned long)fs->n.eintr, (unsigned long)fs->n.released,
+		 (unsigned long)fs->n.opens, (unsigned long)fs->n.releases,
+		 (unsigned long)fs->files.count,
+		 inode_table_count(fs->inodes), (unsigned long)ls.written,
+		 (unsigned long)ls.dropped);
+}
+
+void control_command(struct lagfs *fs, const char *line, char *out,
+		     size_t cap)
+{
+	char word[16] = "";
+	const char *arg;
+	int n = 0;
+
+	while (*line == ' ' || *line == '\t')
+		line++;
+	sscanf(line, "%15s%n", word, &n);
+	arg = line + n;
+	while (*arg == ' ' || *arg == '\t')
+		arg++;
+
+	if (!strcmp(word, "ping")) {
+		snprintf(out, cap, "ok");
+	} else if (!strcmp(word, "release")) {
+		snprintf(out, cap, "ok released %zu",
+			 park_release(fs, *arg ? arg : NULL));
+	} else if (!strcmp(word, "add") || !strcmp(word, "set")) {
+		struct rule_set *rs = word[0] == 'a' ? current_rules_copy(fs)
+						     : rule_set_new();
+
+		if (!*arg)
+			snprintf(out, cap, "error: %s needs a rule", word);
+		else if (!rs)
+			snprintf(out, cap, "error: out of memory");
+		else
+			add_rules(fs, rs, arg, out, cap);
+		if (!*arg)
+			rule_set_free(rs);
+	} else if (!strcmp(word, "clear")) {
+		struct rule_set *rs = rule_set_new();
+
+		if (!rs) {
+			snprintf(out, cap, "error: out of memory");
+			return;
+		}
+		lagfs_set_rules(fs, rs);
+		snprintf(out, cap, "ok 0 rules");
+	} else if (!strcmp(word, "reload")) {
+		char err[512] = "";
+
+		if (lagfs_reload(fs, err, sizeof(err)) < 0)
+			snprintf(out, cap, "error: %s", err);
+		else
+			list_rules(fs, out, cap);
+	} else if (!strcmp(word, "rules")) {
+		list_rules(fs, out, cap);
+	} else if (!strcmp(word, "stats")) {
+		stats(fs, out, cap);
+	} else if (!word[0]) {
+		snprintf(out, cap, "error: empty command");
+	} else {
+		snprintf(out, cap, "error: unknown command '%s'", word);
+	}
+}
+
+static void drop_client(struct client *cl)
+{
+	close(cl->fd);
+	cl->fd = -1;
+	cl->len = 0;
+}
+
+/* Answer every complete line; the answers are short, so a blocking send is
+ * fine (a client that does not read only stalls the control channel). */
+static void client_input(struct control *ctl, struct client *cl)
+{
+	char out[CMD_MAX + 64];
+	ssize_t n = read(cl->fd, cl->buf + cl->len, sizeof(cl->buf) - cl->len);
+	char *nl;
+
+	if (n <= 0) {
+		drop_client(cl);
+		return;
+	}
+	cl->len += (size_t)n;
+	while ((nl = memchr(cl->buf, '\n', cl->len))) {
+		size_t used = (size_t)(nl - cl->buf) + 1;
+
+		*nl = '\0';
+		if (nl > cl->buf && nl[-1] == '\r')
+			nl[-1] = '\0';
+		control_command(ctl->fs, cl->buf, out, sizeof(out) - 1);
+		strcat(out, "\n");
+		if (send(cl->fd, out, strlen(out), MSG_NOSIGNAL) < 0) {
+			drop_client(cl);
+			return;
+		}
+		memmove(cl->buf, cl->buf + used, cl->len - used);
+		cl->len -= used;
+	}
+	if (cl->len == sizeof(cl->buf)) {
+		static const char msg[] = "error: line too long\n";
+
+		if (send(cl->fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL) < 0)
+			(void)0; /* dropped below either way */
+		drop_client(cl);
+	}
+}
+
+static void accept_client(struct control *ctl)
+{
+	int fd = accept4(ctl->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	for (int i = 0; i < MAX_CLIENTS; i++) {
+		if (ctl->clients[i].fd < 0) {
+			ctl->clients[i].fd = fd;
+			ctl->clients[i].len = 0;
+			return;
+		}
+	}
+	close(fd); /* too many clients */
+}
+
+static void on_sighup(struct control *ctl)
+{
+	struct signalfd_siginfo si;
+	char err[512] = "";
+
+	if (read(ctl->sighup_fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	if (lagfs_reload(ctl->fs, err, sizeof(err)) < 0)
+		fprintf(stderr, "lagfs: reload refused, old rules kept: %s\n",
+			err);
+}
+
+static void *control_main(void *arg)
+{
+	struct control *ctl = arg;
+
+	for (;;) {
+		struct pollfd p[3 + MAX_CLIENTS];
+		int n = 0, idx[MAX_CLIENTS];
+
+		p[n++] = (struct pollfd){ .fd = ctl->stop_fd, .events = POLLIN };
+		p[n++] = (struct pollfd){ .fd = ctl->sighup_fd, .events = POLLIN };
+		p[n++] = (struct pollfd){ .fd = ctl->listen_fd, .events = POLLIN };
+		for (int i = 0; i < MAX_CLIENTS; i++) {
+			if (ctl->clients[i].fd < 0)
+				continue;
+			idx[n - 3] = i;
+			p[n++] = (struct pollfd){ .fd = ctl->clients[i].fd,
+						  .events = POLLIN };
+		}
+		if (poll(p, (nfds_t)n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			perror("lagfs: control channel: poll");
+			return NULL;
+		}
+		if (p[0].revents)
+			return NULL;
+		if (p[1].revents)
+			on_sighup(ctl);
+		if (p[2].revents)
+			accept_client(ctl);
+		for (int k = 3; k < n; k++)
+			if (p[k].revents)
+				client_input(ctl, &ctl->clients[idx[k - 3]]);
+	}
+}
+
+static int listen_on(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	mode_t old;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "control socket %s: path too long", path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "control socket %s: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	/* Created 0600 from the start: no window where others can connect. */
+	old = umask(0177);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fd, 8) < 0) {
+		snprintf(err, errlen, "control socket %s: %s", path,
+			 strerror(errno));
+		umask(old);
+		close(fd);
+		return -1;
+	}
+	umask(old);
+	return fd;
+}
+
+struct control *control_start(struct lagfs *fs, const char *path,
+			      int sighup_fd, char *err, size_t errlen)
+{
+	struct control *ctl = calloc(1, sizeof(*ctl));
+
+	if (!ctl) {
+		snprintf(err, errlen, "control channel: out of memory");
+		return NULL;
+	}
+	ctl->fs = fs;
+	ctl->sighup_fd = sighup_fd;
+	ctl->listen_fd = -1;
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		ctl->clients[i].fd = -1;
+	ctl->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (ctl->stop_fd < 0) {
+		snprintf(err, errlen, "control channel: eventfd: %s",
+			 strerror(errno));
+		goto fail;
+	}
+	if (path) {
+		ctl->listen_fd = listen_on(path, err, errlen);
+		if (ctl->listen_fd < 0)
+			goto fail;
+		ctl->path = strdup(path);
+	}
+	if (pthread_create(&ctl->thread, NULL, control_main, ctl) != 0) {
+		snprintf(err, errlen, "control channel: cannot start thread");
+		goto fail;
+	}
+	return ctl;
+fail:
+	if (ctl->listen_fd >= 0) {
+		close(ctl->listen_fd);
+		unlink(path);
+	}
+	if (ctl->stop_fd >= 0)
+		close(ctl->stop_fd);
+	free(ctl->path);
+	free(ctl);
+	return NULL;
+}
+
+void control_stop(struct control *ctl)
+{
+	uint64_t one = 1;
+
+	if (!ctl)
+		return;
+	if (write(ctl->stop_fd, &one, sizeof(one)) != sizeof(one))
+		perror("lagfs: control channel: stop");
+	pthread_join(ctl->thread, NULL);
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (ctl->clients[i].fd >= 0)
+			close(ctl->clients[i].fd);
+	if (ctl->listen_fd >= 0) {
+		close(ctl->listen_fd);
+		unlink(ctl->path);
+	}
+	close(ctl->stop_fd);
+	free(ctl->path);
+	free(ctl);
+}

@@ -1,0 +1,311 @@
+/*
+ * event_sink: request threads format a line and copy it into a byte ring
+ * under a mutex; one writer thread takes everything queued and write(2)s it
+ * with the lock dropped. The writer owns the bytes [head, head + len) while it
+ * writes them: producers only ever append into the free space after them.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "event_sink.h"
+
+#define SINK_DEFAULT_BYTES (8u << 20)
+/* Most lines are a few hundred bytes: format them on the stack, and only
+ * lines with long (escaped) paths in a LAG_LINE_MAX heap buffer. */
+#define SINK_STACK_LINE 4096
+
+struct event_sink {
+	int fd;
+	pthread_mutex_t lock;
+	pthread_cond_t cv;	/* writer: data queued, or closing */
+
+	char *ring;
+	size_t cap;
+	size_t head;		/* first queued byte */
+	size_t len;		/* queued bytes */
+
+	bool closing;
+	uint64_t written;
+	uint64_t dropped;
+	int last_errno;
+
+	pthread_t writer;
+};
+
+/* See dq_check in delay_queue.c: a failing pthread call on our own objects
+ * is a bug, not a condition to recover from. */
+static void sink_check(int rc, const char *what)
+{
+	if (rc == 0)
+		return;
+	fprintf(stderr, "event_sink: %s: %s\n", what, strerror(rc));
+	abort();
+}
+
+static void sink_lock(struct event_sink *s)
+{
+	sink_check(pthread_mutex_lock(&s->lock), "mutex_lock");
+}
+
+static void sink_unlock(struct event_sink *s)
+{
+	sink_check(pthread_mutex_unlock(&s->lock), "mutex_unlock");
+}
+
+static uint64_t count_lines(const char *p, size_t n)
+{
+	uint64_t lines = 0;
+	const char *end = p + n;
+
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p)))) {
+		lines++;
+		p++;
+	}
+	return lines;
+}
+
+/* ---- writer -------------------------------------------------------------- */
+
+/*
+ * Write all n bytes. Returns 0, or an errno with *done set to the bytes that
+ * made it. A non-blocking fd is waited on rather than treated as failing.
+ */
+static int write_all(int fd, const char *p, size_t n, size_t *done)
+{
+	*done = 0;
+	while (*done < n) {
+		ssize_t w = write(fd, p + *done, n - *done);
+
+		if (w >= 0) {
+			*done += (size_t)w;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+
+			if (poll(&pfd, 1, -1) >= 0 || errno == EINTR)
+				continue;
+		}
+		return errno;
+	}
+	return 0;
+}
+
+/* Write the queued bytes [head, head + len) of the ring: one or two pieces.
+ * Called unlocked. Returns 0 or an errno; *done as in write_all. */
+static int write_batch(struct event_sink *s, size_t head, size_t len,
+		       size_t *done)
+{
+	size_t first = len < s->cap - head ? len : s->cap - head;
+	size_t d2;
+	int err;
+
+	err = write_all(s->fd, s->ring + head, first, done);
+	if (err || first == len)
+		return err;
+	err = write_all(s->fd, s->ring, len - first, &d2);
+	*done += d2;
+	return err;
+}
+
+/* Lines of the batch [head, head + n) in the ring. */
+static uint64_t ring_lines(struct event_sink *s, size_t head, size_t n)
+{
+	size_t first = n < s->cap - head ? n : s->cap - head;
+
+	return count_lines(s->ring + head, first) +
+	       count_lines(s->ring, n - first);
+}
+
+/*
+ * Account for a batch of len bytes at head of which done were written before
+ * error err (0: all). Lines cut short by the error count as dropped.
+ */
+static void batch_done(struct event_sink *s, size_t head, size_t len,
+		       size_t done, int err)
+{
+	uint64_t ok = ring_lines(s, head, done);
+	uint64_t all = ring_lines(s, head, len);
+
+	sink_lock(s);
+	s->written += ok;
+	s->dropped += all - ok;
+	if (err)
+		s->last_errno = err;
+	s->head = (head + len) % s->cap;
+	s->len -= len;
+	sink_unlock(s);
+}
+
+static void *writer_main(void *arg)
+{
+	struct event_sink *s = arg;
+
+	for (;;) {
+		size_t head, len, done;
+		int err;
+
+		sink_lock(s);
+		while (s->len == 0 && !s->closing)
+			sink_check(pthread_cond_wait(&s->cv, &s->lock),
+				   "cond_wait");
+		head = s->head;
+		len = s->len;
+		sink_unlock(s);
+		if (len == 0)
+			break;	/* closing and drained */
+		err = write_batch(s, head, len, &done);
+		batch_done(s, head, len, done, err);
+	}
+	return NULL;
+}
+
+/* ---- API ----------------------------------------------------------------- */
+
+static int sink_start(struct event_sink *s)
+{
+	sigset_t all, old;
+	int rc;
+
+	/*
+	 * Block every signal in the writer (it inherits our mask): SIGPIPE
+	 * so a vanished log reader gives EPIPE instead of killing lagfs, and
+	 * the rest so process signals go to threads that handle them.
+	 */
+	sigfillset(&all);
+	rc = pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (rc)
+		return rc;
+	rc = pthread_create(&s->writer, NULL, writer_main, s);
+	sink_check(pthread_sigmask(SIG_SETMASK, &old, NULL), "sigmask");
+	return rc;
+}
+
+struct event_sink *event_sink_open(int fd, size_t buf_bytes)
+{
+	struct event_sink *s;
+	int rc;
+
+	if (fd < 0) {
+		errno = EBADF;
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->fd = fd;
+	s->cap = buf_bytes ? buf_bytes : SINK_DEFAULT_BYTES;
+	s->ring = malloc(s->cap);
+	if (!s->ring) {
+		rc = ENOMEM;
+		goto err_free;
+	}
+	rc = pthread_mutex_init(&s->lock, NULL);
+	if (rc)
+		goto err_free;
+	rc = pthread_cond_init(&s->cv, NULL);
+	if (rc)
+		goto err_mutex;
+	rc = sink_start(s);
+	if (rc)
+		goto err_cv;
+	return s;
+
+err_cv:
+	sink_check(pthread_cond_destroy(&s->cv), "cond_destroy");
+err_mutex:
+	sink_check(pthread_mutex_destroy(&s->lock), "mutex_destroy");
+err_free:
+	free(s->ring);
+	free(s);
+	errno = rc;
+	return NULL;
+}
+
+/* Append n bytes if they fit; locked. */
+static bool ring_put(struct event_sink *s, const char *line, size_t n)
+{
+	size_t tail, first;
+
+	if (s->closing || n > s->cap - s->len)
+		return false;
+	tail = (s->head + s->len) % s->cap;
+	first = n < s->cap - tail ? n : s->cap - tail;
+	memcpy(s->ring + tail, line, first);
+	memcpy(s->ring, line + first, n - first);
+	s->len += n;
+	return true;
+}
+
+static void sink_queue(struct event_sink *s, const char *line, size_t n)
+{
+	sink_lock(s);
+	if (n > 0 && ring_put(s, line, n))
+		/* Every put: whoever reads the log may be waiting for this
+		 * very line, so no batching delay. */
+		sink_check(pthread_cond_signal(&s->cv), "cond_signal");
+	else
+		s->dropped++;
+	sink_unlock(s);
+}
+
+void event_sink_put(struct event_sink *s, const struct lag_event *e)
+{
+	char small[SINK_STACK_LINE];
+	char *big;
+	size_t n;
+
+	if (!s)
+		return;
+	n = lag_event_format(e, small, sizeof(small));
+	if (n > 0) {
+		sink_queue(s, small, n);
+		return;
+	}
+	big = malloc(LAG_LINE_MAX);
+	n = big ? lag_event_format(e, big, LAG_LINE_MAX) : 0;
+	sink_queue(s, big, n);
+	free(big);
+}
+
+void event_sink_close(struct event_sink *s)
+{
+	if (!s)
+		return;
+	sink_lock(s);
+	s->closing = true;
+	sink_check(pthread_cond_signal(&s->cv), "cond_signal");
+	sink_unlock(s);
+	sink_check(pthread_join(s->writer, NULL), "join");
+	/* Nobody to report a close error to: the stats die with s. */
+	(void)close(s->fd);
+	sink_check(pthread_cond_destroy(&s->cv), "cond_destroy");
+	sink_check(pthread_mutex_destroy(&s->lock), "mutex_destroy");
+	free(s->ring);
+	free(s);
+}
+
+void event_sink_stats(struct event_sink *s, struct event_sink_stats *st)
+{
+	if (!s) {
+		memset(st, 0, sizeof(*st));
+		return;
+	}
+	sink_lock(s);
+	st->written = s->written;
+	st->dropped = s->dropped;
+	st->last_errno = s->last_errno;
+	sink_unlock(s);
+}

@@ -1,0 +1,186 @@
+#include "inode_table.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+struct inode_table {
+	pthread_mutex_t lock;
+	struct lag_inode root;
+	struct lag_inode **buckets;
+	size_t nbuckets;        /* power of two */
+	size_t count;
+};
+
+static size_t bucket_of(const struct inode_table *t, dev_t dev, ino_t ino)
+{
+	uint64_t h = (uint64_t)ino * 0x9e3779b97f4a7c15ull ^ (uint64_t)dev;
+
+	return (size_t)(h ^ (h >> 29)) & (t->nbuckets - 1);
+}
+
+struct inode_table *inode_table_new(int root_fd)
+{
+	struct inode_table *t = calloc(1, sizeof(*t));
+	struct stat st;
+
+	if (!t)
+		return NULL;
+	if (fstat(root_fd, &st) < 0)
+		goto fail;
+	t->nbuckets = 1024;
+	t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));
+	if (!t->buckets)
+		goto fail;
+	if (pthread_mutex_init(&t->lock, NULL) != 0)
+		goto fail;
+	t->root.fd = root_fd;
+	t->root.dev = st.st_dev;
+	t->root.ino = st.st_ino;
+	t->root.type = S_IFDIR;
+	t->root.nlookup = 2;
+	return t;
+fail:
+	free(t->buckets);
+	free(t);
+	return NULL;
+}
+
+void inode_table_free(struct inode_table *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->nbuckets; i++) {
+		struct lag_inode *in = t->buckets[i], *next;
+
+		for (; in; in = next) {
+			next = in->next;
+			close(in->fd);
+			free(in);
+		}
+	}
+	close(t->root.fd);
+	pthread_mutex_destroy(&t->lock);
+	free(t->buckets);
+	free(t);
+}
+
+struct lag_inode *inode_table_get(struct inode_table *t, fuse_ino_t ino)
+{
+	if (ino == FUSE_ROOT_ID)
+		return &t->root;
+	return (struct lag_inode *)(uintptr_t)ino;
+}
+
+fuse_ino_t inode_table_ino(struct inode_table *t, struct lag_inode *in)
+{
+	return in == &t->root ? FUSE_ROOT_ID : (fuse_ino_t)(uintptr_t)in;
+}
+
+int inode_table_root_fd(struct inode_table *t)
+{
+	return t->root.fd;
+}
+
+/* Doubling keeps chains short with millions of inodes (fsstress, git). */
+static void grow(struct inode_table *t)
+{
+	size_t n = t->nbuckets * 2;
+	struct lag_inode **b = calloc(n, sizeof(*b));
+	struct lag_inode **old = t->buckets;
+	size_t oldn = t->nbuckets;
+
+	if (!b)
+		return; /* longer chains, still correct */
+	t->buckets = b;
+	t->nbuckets = n;
+	for (size_t i = 0; i < oldn; i++) {
+		struct lag_inode *in = old[i], *next;
+
+		for (; in; in = next) {
+			size_t k = bucket_of(t, in->dev, in->ino);
+
+			next = in->next;
+			in->next = b[k];
+			b[k] = in;
+		}
+	}
+	free(old);
+}
+
+struct lag_inode *inode_table_ref(struct inode_table *t, int fd,
+				  const struct stat *st)
+{
+	struct lag_inode *in;
+	size_t k;
+
+	pthread_mutex_lock(&t->lock);
+	if (st->st_dev == t->root.dev && st->st_ino == t->root.ino) {
+		t->root.nlookup++;
+		pthread_mutex_unlock(&t->lock);
+		close(fd);
+		return &t->root;
+	}
+	k = bucket_of(t, st->st_dev, st->st_ino);
+	for (in = t->buckets[k]; in; in = in->next) {
+		if (in->dev == st->st_dev && in->ino == st->st_ino) {
+			in->nlookup++;
+			pthread_mutex_unlock(&t->lock);
+			close(fd);
+			return in;
+		}
+	}
+	in = calloc(1, sizeof(*in));
+	if (!in) {
+		pthread_mutex_unlock(&t->lock);
+		close(fd);
+		errno = ENOMEM;
+		return NULL;
+	}
+	in->fd = fd;
+	in->dev = st->st_dev;
+	in->ino = st->st_ino;
+	in->type = st->st_mode & S_IFMT;
+	in->nlookup = 1;
+	in->next = t->buckets[k];
+	t->buckets[k] = in;
+	if (++t->count > t->nbuckets)
+		grow(t);
+	pthread_mutex_unlock(&t->lock);
+	return in;
+}
+
+void inode_table_forget(struct inode_table *t, struct lag_inode *in,
+			uint64_t n)
+{
+	struct lag_inode **pp;
+
+	pthread_mutex_lock(&t->lock);
+	in->nlookup = n >= in->nlookup ? 0 : in->nlookup - n;
+	if (in->nlookup || in == &t->root) {
+		pthread_mutex_unlock(&t->lock);
+		return;
+	}
+	for (pp = &t->buckets[bucket_of(t, in->dev, in->ino)]; *pp;
+	     pp = &(*pp)->next) {
+		if (*pp == in) {
+			*pp = in->next;
+			break;
+		}
+	}
+	t->count--;
+	pthread_mutex_unlock(&t->lock);
+	close(in->fd);
+	free(in);
+}
+
+size_t inode_table_count(struct inode_table *t)
+{
+	size_t n;
+
+	pthread_mutex_lock(&t->lock);
+	n = t->count;
+	pthread_mutex_unlock(&t->lock);
+	return n;
+}

@@ -1,0 +1,53 @@
+/*
+ * inode_table: the inodes lagfs has told the kernel about. Each holds an
+ * O_PATH descriptor of its backing file, so every later operation is relative
+ * to a descriptor and never re-resolves a path (nothing escapes the backing
+ * directory, renames underneath are harmless). The FUSE inode number is the
+ * address of the struct lag_inode; the root is FUSE_ROOT_ID.
+ *
+ * Inodes are keyed by (st_dev, st_ino) so hard links share one entry, and
+ * live until the kernel forgets every lookup of them.
+ */
+#ifndef INODE_TABLE_H
+#define INODE_TABLE_H
+
+#include <stdint.h>
+#include <sys/stat.h>
+#include <fuse_lowlevel.h>
+
+struct lag_inode {
+	int fd;                 /* O_PATH | O_NOFOLLOW */
+	dev_t dev;
+	ino_t ino;
+	mode_t type;            /* S_IFMT bits */
+	uint64_t nlookup;       /* guarded by the table's lock */
+	struct lag_inode *next; /* hash chain */
+};
+
+struct inode_table;
+
+/* root_fd: O_PATH descriptor of the backing directory (taken over). */
+struct inode_table *inode_table_new(int root_fd);
+void inode_table_free(struct inode_table *t);
+
+/* The inode for a FUSE inode number (FUSE_ROOT_ID is the root). */
+struct lag_inode *inode_table_get(struct inode_table *t, fuse_ino_t ino);
+fuse_ino_t inode_table_ino(struct inode_table *t, struct lag_inode *in);
+int inode_table_root_fd(struct inode_table *t);
+
+/*
+ * Account one lookup of the file that fd (O_PATH) refers to, with stat st.
+ * If the table already has it, fd is closed and the existing inode returned;
+ * otherwise fd is taken over by a new inode. NULL on ENOMEM (fd closed).
+ */
+struct lag_inode *inode_table_ref(struct inode_table *t, int fd,
+				  const struct stat *st);
+
+/* Forget n lookups; the inode is freed (and its fd closed) at zero. */
+void inode_table_forget(struct inode_table *t, struct lag_inode *in,
+			uint64_t n);
+
+/* Number of inodes in the table (not counting the root). */
+size_t inode_table_count(struct inode_table *t);
+
+#endif

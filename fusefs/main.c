@@ -1,0 +1,386 @@
+/*
+ * lagfs: a passthrough FUSE filesystem that delays or holds chosen requests
+ * and logs every open, flush, release and interrupt. See README.md.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "lag_event.h"
+#include "lagfs.h"
+#include "mount_check.h"
+#include "session_io.h"
+
+#define LAGFS_VERSION "0.1"
+
+struct options {
+	bool foreground, debug, single_thread;
+	struct fuse_args fuse_args;
+	struct rule_set *cli_rules;
+	const char *rules_file;
+	const char *log_file;
+	int log_fd;
+	char *control;
+	const char *backing, *mountpoint;
+	unsigned workers;
+};
+
+static void usage(FILE *to)
+{
+	fprintf(to,
+"usage: lagfs [-f] [-d] [-s] [-o OPT,...] [--rule RULE]... [--rules FILE]\n"
+"             [--log FILE | --log-fd N] [--control PATH] BACKING_DIR MOUNTPOINT\n"
+"\n"
+"  -f               stay in the foreground\n"
+"  -d               debug output from libfuse (implies -f)\n"
+"  -s               single-threaded request loop\n"
+"  -o OPT,...       mount options (allow_other, ...), as for any FUSE fs\n"
+"  --rule RULE      a latency rule, e.g. 'read delay=100ms' (repeatable)\n"
+"  --rules FILE     rules file, one rule per line; SIGHUP re-reads it\n"
+"  --log FILE       write the JSON Lines event log to FILE\n"
+"  --log-fd N       write the event log to inherited descriptor N\n"
+"  --control PATH   control socket (mode 0600): release, add, set, reload...\n"
+"  -h, --help       this text;  -V, --version  the version\n"
+"\n"
+"Rule: OP [path=GLOB] [delay=DUR] [jitter=DUR] [prob=P] [hold] [max=DUR]\n"
+"     [direct_io] [eintr]   DUR takes ns, us, ms, s (e.g. 100ms)\n");
+}
+
+__attribute__((format(printf, 1, 2), noreturn))
+static void die_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "lagfs: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	exit(2);
+}
+
+static char *absolute(const char *path)
+{
+	char cwd[PATH_MAX], *p;
+
+	if (path[0] == '/')
+		return strdup(path);
+	if (!getcwd(cwd, sizeof(cwd)) || asprintf(&p, "%s/%s", cwd, path) < 0)
+		return NULL;
+	return p;
+}
+
+static void parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "rule", required_argument, NULL, 'r' },
+		{ "rules", required_argument, NULL, 'R' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "log-fd", required_argument, NULL, 'L' },
+		{ "control", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char err[512];
+	int c;
+
+	opterr = 0; /* our own one-line message instead of getopt's */
+	o->log_fd = -1;
+	o->cli_rules = rule_set_new();
+	if (!o->cli_rules || fuse_opt_add_arg(&o->fuse_args, argv[0]))
+		die_usage("out of memory");
+	while ((c = getopt_long(argc, argv, ":fdso:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f': o->foreground = true; break;
+		case 'd': o->debug = o->foreground = true; break;
+		case 's': o->single_thread = true; break;
+		case 'o':
+			if (fuse_opt_add_arg(&o->fuse_args, "-o") ||
+			    fuse_opt_add_arg(&o->fuse_args, optarg))
+				die_usage("out of memory");
+			break;
+		case 'r':
+			if (rule_set_add_line(o->cli_rules, optarg, err,
+					      sizeof(err)) < 0)
+				die_usage("rule '%s': %s", optarg, err);
+			break;
+		case 'R': o->rules_file = optarg; break;
+		case 'l': o->log_file = optarg; break;
+		case 'L': {
+			char *end;
+			long fd = strtol(optarg, &end, 10);
+
+			if (!*optarg || *end || fd < 0 || fd > INT_MAX ||
+			    fcntl((int)fd, F_GETFD) < 0)
+				die_usage("--log-fd '%s': %s", optarg,
+					  "not an open file descriptor");
+			o->log_fd = (int)fd;
+			break;
+		}
+		case 'c':
+			o->control = absolute(optarg);
+			if (!o->control)
+				die_usage("--control %s: %s", optarg,
+					  strerror(errno));
+			break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': printf("lagfs %s\n", LAGFS_VERSION); exit(0);
+		case ':':
+			fprintf(stderr, "lagfs: option '%s' needs an argument\n",
+				argv[optind - 1]);
+			exit(2);
+		default:
+			fprintf(stderr, "lagfs: unknown option '%s' (try "
+				"'lagfs --help')\n", argv[optind - 1]);
+			exit(2);
+		}
+	}
+	if (argc - optind != 2) {
+		fprintf(stderr, "lagfs: need BACKING_DIR and MOUNTPOINT "
+				"(try 'lagfs --help')\n");
+		exit(2);
+	}
+	if (o->log_file && o->log_fd >= 0)
+		die_usage("--log and --log-fd exclude each other");
+	o->backing = argv[optind];
+	o->mountpoint = argv[optind + 1];
+	if (o->debug && fuse_opt_add_arg(&o->fuse_args, "-odebug"))
+		die_usage("out of memory");
+}
+
+static char *existing_dir(const char *what, const char *path)
+{
+	struct stat st;
+	char *real = realpath(path, NULL);
+
+	if (!real)
+		die_usage("%s %s: %s", what, path, strerror(errno));
+	if (stat(real, &st) < 0 || !S_ISDIR(st.st_mode))
+		die_usage("%s %s: %s", what, path, strerror(ENOTDIR));
+	return real;
+}
+
+static int open_log(const struct options *o)
+{
+	int fd;
+
+	if (o->log_fd >= 0)
+		return o->log_fd;
+	if (!o->log_file)
+		return -1;
+	fd = open(o->log_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		die_usage("log file %s: %s", o->log_file, strerror(errno));
+	return fd;
+}
+
+static void report_unreleased_one(struct lag_file *f, void *arg)
+{
+	struct lagfs *fs = arg;
+	struct lag_event e;
+
+	lag_event_init(&e, LAG_EV_UNRELEASED);
+	e.pid = f->pid;
+	e.ino = f->ino;
+	e.fh = lag_file_fh(f);
+	e.flags = f->flags;
+	e.open_t_ns = f->open_t_ns;
+	if (f->path)
+		lag_event_set_path(&e, f->path, strlen(f->path));
+	lagfs_log(fs, &e);
+	fprintf(stderr, "lagfs: open never released: %s (fh %#lx, pid %ld, "
+		"opened %.1f ms before exit)\n", f->path ? f->path : "?",
+		(unsigned long)e.fh, (long)f->pid,
+		(double)(e.t_ns - f->open_t_ns) / 1e6);
+}
+
+static void log_start(struct lagfs *fs)
+{
+	struct lag_event e;
+
+	lag_event_init(&e, LAG_EV_START);
+	e.pid = getpid();
+	e.uid = getuid();
+	lag_event_set_path(&e, "/", 1);
+	snprintf(e.detail, sizeof(e.detail), "lagfs %s mountpoint=%s",
+		 LAGFS_VERSION, fs->mountpoint);
+	lagfs_log(fs, &e);
+}
+
+static void log_exit(struct lagfs *fs)
+{
+	struct lag_event e;
+
+	lag_event_init(&e, LAG_EV_EXIT);
+	e.pid = getpid();
+	e.uid = getuid();
+	snprintf(e.detail, sizeof(e.detail),
+		 "requests=%lu parked=%lu interrupts=%lu released=%lu "
+		 "opens=%lu releases=%lu unreleased=%lu",
+		 (unsigned long)fs->n.requests, (unsigned long)fs->n.parked,
+		 (unsigned long)fs->n.interrupts,
+		 (unsigned long)fs->n.released, (unsigned long)fs->n.opens,
+		 (unsigned long)fs->n.releases,
+		 (unsigned long)fs->files.count);
+	lagfs_log(fs, &e);
+}
+
+static void init_fs(struct lagfs *fs, struct options *o)
+{
+	char err[512] = "";
+	int root_fd;
+
+	fs->backing = existing_dir("backing directory", o->backing);
+	fs->backing_len = strlen(fs->backing);
+	if (!strcmp(fs->backing, "/"))
+		fs->backing_len = 0; /* paths below "/" keep their slash */
+	fs->mountpoint = existing_dir("mountpoint", o->mountpoint);
+	if (mount_check_mounted(fs->mountpoint))
+		die_usage("mountpoint %s: %s", o->mountpoint,
+			  "already mounted");
+	fs->timeout = 1.0;
+	fs->cli_rules = o->cli_rules;
+	/* Messages name the file as the user did; a daemon has left the cwd. */
+	if (o->rules_file)
+		fs->rules_file = o->foreground ? strdup(o->rules_file)
+					       : absolute(o->rules_file);
+	fs->rules = lagfs_initial_rules(fs, err, sizeof(err));
+	if (!fs->rules)
+		die_usage("rules file %s", err);
+	fs->op_mask = fs->rules->op_mask;
+	root_fd = open(fs->backing, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		die_usage("backing directory %s: %s", o->backing,
+			  strerror(errno));
+	fs->inodes = inode_table_new(root_fd);
+	if (!fs->inodes || open_files_init(&fs->files) ||
+	    pthread_mutex_init(&fs->park_lock, NULL) ||
+	    pthread_rwlock_init(&fs->rules_lock, NULL))
+		die_usage("out of memory");
+}
+
+/* Threads start only after daemonizing: fork keeps none of them. */
+static int start_threads(struct lagfs *fs, struct options *o, int log_fd)
+{
+	if (log_fd >= 0) {
+		fs->log = event_sink_open(log_fd, 0);
+		if (!fs->log) {
+			perror("lagfs: event log");
+			return -1;
+		}
+	}
+	fs->dq = dq_create(o->workers ? o->workers : 2);
+	if (!fs->dq) {
+		perror("lagfs: delay queue");
+		return -1;
+	}
+	return 0;
+}
+
+static int serve(struct fuse_session *se, struct options *o)
+{
+	struct fuse_loop_config *cfg;
+	int res;
+
+	if (o->single_thread)
+		return fuse_session_loop(se);
+	cfg = fuse_loop_cfg_create();
+	if (!cfg)
+		return -1;
+	/* Handlers never block on a delay, so a few threads carry any load. */
+	fuse_loop_cfg_set_idle_threads(cfg, 4);
+	fuse_loop_cfg_set_max_threads(cfg, 8);
+	res = fuse_session_loop_mt(se, cfg);
+	fuse_loop_cfg_destroy(cfg);
+	return res;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { .fuse_args = FUSE_ARGS_INIT(0, NULL) };
+	struct lagfs fs = { 0 };
+	struct fuse_session *se;
+	struct control *ctl = NULL;
+	char err[512] = "";
+	sigset_t hup;
+	int log_fd, hup_fd, res = 1;
+
+	/* SIGHUP means "reload", taken through a signalfd by the control
+	 * thread; every thread inherits the block. */
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &hup, NULL) < 0) {
+		perror("lagfs: sigprocmask");
+		return 1;
+	}
+	parse_args(argc, argv, &o);
+	init_fs(&fs, &o);
+	log_fd = open_log(&o);
+
+	fs.conn_opts = fuse_parse_conn_info_opts(&o.fuse_args);
+	if (!fs.conn_opts)
+		return 2;
+	se = fuse_session_new(&o.fuse_args, &lagfs_ops, sizeof(lagfs_ops), &fs);
+	if (!se)
+		return 2; /* libfuse said which option it did not know */
+	if (fuse_set_signal_handlers(se) != 0)
+		goto out_destroy;
+	hup_fd = signalfd(-1, &hup, SFD_CLOEXEC);
+	if (hup_fd < 0) {
+		perror("lagfs: signalfd");
+		goto out_signals;
+	}
+	if (fuse_session_mount(se, fs.mountpoint) != 0) {
+		fprintf(stderr, "lagfs: cannot mount %s\n", fs.mountpoint);
+		goto out_signals;
+	}
+	if (session_io_install(se) < 0) {
+		perror("lagfs: session io");
+		goto out_unmount;
+	}
+	if (fuse_daemonize(o.foreground) != 0)
+		goto out_unmount;
+	if (start_threads(&fs, &o, log_fd) < 0)
+		goto out_unmount;
+	ctl = control_start(&fs, o.control, hup_fd, err, sizeof(err));
+	if (!ctl) {
+		fprintf(stderr, "lagfs: %s\n", err);
+		goto out_unmount;
+	}
+	log_start(&fs);
+	res = serve(se, &o) ? 1 : 0;
+out_unmount:
+	if (fs.dq)
+		dq_destroy(fs.dq);
+	fuse_session_unmount(se);
+out_signals:
+	fuse_remove_signal_handlers(se);
+out_destroy:
+	fuse_session_destroy(se);
+	control_stop(ctl);
+	open_files_each(&fs.files, report_unreleased_one, &fs);
+	log_exit(&fs);
+	event_sink_close(fs.log);
+	open_files_destroy(&fs.files);
+	inode_table_free(fs.inodes);
+	rule_set_free(fs.rules);
+	rule_set_free(fs.cli_rules);
+	fuse_opt_free_args(&o.fuse_args);
+	free(fs.conn_opts);
+	free(o.control);
+	free(fs.rules_file);
+	free(fs.backing);
+	free(fs.mountpoint);
+	return res;
+}

@@ -1,0 +1,82 @@
+/*
+ * park: decide, per request, whether a rule delays or holds it, and if so
+ * park it in the delay queue and answer it later.
+ *
+ * Every operation handler in passthrough.c fills a struct lag_call on its
+ * stack and hands it to call_dispatch() with the function that really does
+ * the work ("serve"). With no matching rule, serve runs at once on the
+ * caller's thread and nothing is copied. With a rule, the call is copied to
+ * the heap (names and write data too), a "park" event is logged, and serve
+ * runs when the delay ends, the hold is released or the kernel interrupts
+ * the request. serve always replies to the request and then calls
+ * call_done() with the result, which logs and frees.
+ */
+#ifndef PARK_H
+#define PARK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <fuse_lowlevel.h>
+
+#include "delay_queue.h"
+#include "lagfs.h"
+
+struct lag_call;
+typedef void (*lag_serve_fn)(struct lag_call *c);
+
+enum call_state { CALL_NEW, CALL_INTERRUPTED_EARLY, CALL_PARKED, CALL_DONE };
+
+struct lag_call {
+	struct dq_item item;       /* first: the queue hands us back this */
+	struct lagfs *fs;
+	fuse_req_t req;
+	uint64_t unique;           /* FUSE request id */
+	int op;                    /* enum lag_op */
+	lag_serve_fn serve;
+
+	/* the request's arguments (which ones depends on op) */
+	fuse_ino_t ino, newparent;
+	const char *name, *newname, *link;
+	struct fuse_file_info fi;
+	bool has_fi;
+	off_t off;
+	size_t size;
+	mode_t mode;
+	dev_t rdev;
+	int flags;
+	int to_set;
+	struct stat attr;
+	uint64_t nlookup;
+	struct fuse_bufvec *in_buf; /* write data (copied when parked) */
+	const char *value;          /* setxattr value */
+
+	/* what dispatch found out */
+	char *path;                /* below the mount root, malloc'd, or NULL */
+	bool parked;
+	bool hold, eintr;
+	uint64_t t_arrive_ns;
+	int64_t planned_ns;        /* -1: hold without limit */
+	const char *how;           /* how a parked call ended */
+	enum call_state state;
+	void *heap_blob;           /* copied names/data of a parked call */
+};
+
+/* Hand a call to the rules; serve runs now or later (see above). */
+void call_dispatch(struct lag_call *c, lag_serve_fn serve);
+
+/*
+ * The end of every serve: log the op's event (open, create, flush, release
+ * always; any other op only if it was parked) with result (0 or -errno) and
+ * fh, and free a parked call. Call it after replying.
+ */
+void call_done(struct lag_call *c, int result, uint64_t fh);
+
+/* The path of a call for rules and logs: computed on demand and cached. */
+const char *call_path(struct lag_call *c);
+
+/* Control channel: release held/delayed calls whose path matches glob
+ * (NULL: all). Returns how many. */
+size_t park_release(struct lagfs *fs, const char *glob);
+
+#endif

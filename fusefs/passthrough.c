@@ -1,0 +1,933 @@
+/*
+ * The FUSE low-level operations: a passthrough of the backing directory in
+ * the manner of libfuse's passthrough_ll. Each handler packs its arguments
+ * into a struct lag_call and dispatches it (park.h); each serve_* function
+ * does the real work, replies, and calls call_done().
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "lagfs.h"
+#include "park.h"
+
+struct lag_dir {
+	DIR *dp;
+	struct dirent *entry;
+	off_t offset;
+};
+
+static struct lagfs *fs_of(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+static struct lag_inode *inode_of(struct lag_call *c, fuse_ino_t ino)
+{
+	return inode_table_get(c->fs->inodes, ino);
+}
+
+static int fd_of(struct lag_call *c, fuse_ino_t ino)
+{
+	return inode_of(c, ino)->fd;
+}
+
+/* /proc/self/fd/N: reopen an O_PATH descriptor with real access modes. */
+static void proc_path(int fd, char buf[static 32])
+{
+	snprintf(buf, 32, "/proc/self/fd/%d", fd);
+}
+
+static void reply_err(struct lag_call *c, int err)
+{
+	fuse_reply_err(c->req, err);
+	call_done(c, -err, 0);
+}
+
+/* ".." and "." at the root name the root: nothing escapes the backing dir. */
+static bool names_root(struct lag_call *c, fuse_ino_t parent,
+		       const char *name)
+{
+	return inode_of(c, parent) == inode_table_get(c->fs->inodes,
+						      FUSE_ROOT_ID) &&
+	       (!strcmp(name, "..") || !strcmp(name, "."));
+}
+
+static int do_lookup(struct lag_call *c, fuse_ino_t parent, const char *name,
+		     struct fuse_entry_param *e)
+{
+	struct lag_inode *in;
+	int fd;
+
+	memset(e, 0, sizeof(*e));
+	e->attr_timeout = e->entry_timeout = c->fs->timeout;
+	if (names_root(c, parent, name))
+		name = ".";
+	fd = openat(fd_of(c, parent), name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	if (fstatat(fd, "", &e->attr, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) <
+	    0) {
+		int err = errno;
+
+		close(fd);
+		return err;
+	}
+	in = inode_table_ref(c->fs->inodes, fd, &e->attr);
+	if (!in)
+		return ENOMEM;
+	e->ino = inode_table_ino(c->fs->inodes, in);
+	return 0;
+}
+
+static void reply_entry(struct lag_call *c, fuse_ino_t parent,
+			const char *name)
+{
+	struct fuse_entry_param e;
+	int err = do_lookup(c, parent, name, &e);
+
+	if (err) {
+		reply_err(c, err);
+		return;
+	}
+	fuse_reply_entry(c->req, &e);
+	call_done(c, 0, 0);
+}
+
+static void serve_lookup(struct lag_call *c)
+{
+	reply_entry(c, c->ino, c->name);
+}
+
+static void lag_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct lag_call c = { .req = req, .op = LAG_OP_LOOKUP, .ino = parent,
+			      .name = name };
+
+	call_dispatch(&c, serve_lookup);
+}
+
+static void lag_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	struct lagfs *fs = fs_of(req);
+
+	inode_table_forget(fs->inodes, inode_table_get(fs->inodes, ino),
+			   nlookup);
+	fuse_reply_none(req);
+}
+
+static void lag_forget_multi(fuse_req_t req, size_t count,
+			     struct fuse_forget_data *forgets)
+{
+	struct lagfs *fs = fs_of(req);
+
+	for (size_t i = 0; i < count; i++)
+		inode_table_forget(fs->inodes,
+				   inode_table_get(fs->inodes, forgets[i].ino),
+				   forgets[i].nlookup);
+	fuse_reply_none(req);
+}
+
+static int stat_inode(struct lag_call *c, fuse_ino_t ino, struct stat *st)
+{
+	if (fstatat(fd_of(c, ino), "", st,
+		    AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+		return errno;
+	return 0;
+}
+
+static void reply_attr(struct lag_call *c)
+{
+	struct stat st;
+	int err = stat_inode(c, c->ino, &st);
+
+	if (err) {
+		reply_err(c, err);
+		return;
+	}
+	fuse_reply_attr(c->req, &st, c->fs->timeout);
+	call_done(c, 0, 0);
+}
+
+static void serve_getattr(struct lag_call *c)
+{
+	reply_attr(c);
+}
+
+static void lag_getattr(fuse_req_t req, fuse_ino_t ino,
+			struct fuse_file_info *fi)
+{
+	struct lag_call c = { .req = req, .op = LAG_OP_GETATTR, .ino = ino };
+
+	(void)fi;
+	call_dispatch(&c, serve_getattr);
+}
+
+static int set_times(struct lag_call *c, int fd, int path_fd)
+{
+	struct timespec tv[2] = { { .tv_nsec = UTIME_OMIT },
+				  { .tv_nsec = UTIME_OMIT } };
+
+	if (c->to_set & FUSE_SET_ATTR_ATIME_NOW)
+		tv[0].tv_nsec = UTIME_NOW;
+	else if (c->to_set & FUSE_SET_ATTR_ATIME)
+		tv[0] = c->attr.st_atim;
+	if (c->to_set & FUSE_SET_ATTR_MTIME_NOW)
+		tv[1].tv_nsec = UTIME_NOW;
+	else if (c->to_set & FUSE_SET_ATTR_MTIME)
+		tv[1] = c->attr.st_mtim;
+	if (fd >= 0)
+		return futimens(fd, tv);
+	/* AT_EMPTY_PATH (Linux 5.8+) also sets a symlink's own times. */
+	return utimensat(path_fd, "", tv, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
+}
+
+static int apply_setattr(struct lag_call *c)
+{
+	struct lag_inode *in = inode_of(c, c->ino);
+	int fd = c->has_fi ? lag_file_of(c->fi.fh)->fd : -1;
+	int set = c->to_set;
+	char proc[32];
+
+	proc_path(in->fd, proc);
+	if (set & FUSE_SET_ATTR_MODE) {
+		if ((fd >= 0 ? fchmod(fd, c->attr.st_mode)
+			     : fchmodat(AT_FDCWD, proc, c->attr.st_mode, 0)) < 0)
+			return errno;
+	}
+	if (set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
+		uid_t uid = set & FUSE_SET_ATTR_UID ? c->attr.st_uid
+						    : (uid_t)-1;
+		gid_t gid = set & FUSE_SET_ATTR_GID ? c->attr.st_gid
+						    : (gid_t)-1;
+
+		if (fchownat(in->fd, "", uid, gid,
+			     AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+			return errno;
+	}
+	if (set & FUSE_SET_ATTR_SIZE) {
+		if ((fd >= 0 ? ftruncate(fd, c->attr.st_size)
+			     : truncate(proc, c->attr.st_size)) < 0)
+			return errno;
+	}
+	if (set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
+		   FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW)) {
+		if (set_times(c, fd, in->fd) < 0)
+			return errno;
+	}
+	return 0;
+}
+
+static void serve_setattr(struct lag_call *c)
+{
+	int err = apply_setattr(c);
+
+	if (err)
+		reply_err(c, err);
+	else
+		reply_attr(c);
+}
+
+static void lag_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+			int to_set, struct fuse_file_info *fi)
+{
+	struct lag_call c = { .req = req, .op = LAG_OP_SETATTR, .ino = ino,
+			      .attr = *attr, .to_set = to_set,
+			      .has_fi = fi != NULL };
+
+	if (fi)
+		c.fi = *fi;
+	call_dispatch(&c, serve_setattr);
+}
+
+static void serve_readlink(struct lag_call *c)
+{
+	char buf[PATH_MAX + 1];
+	ssize_t n = readlinkat(fd_of(c, c->ino), "", buf, sizeof(buf));
+
+	if (n < 0) {
+		reply_err(c, errno);
+		return;
+	}
+	if (n == sizeof(buf)) {
+		reply_err(c, ENAMETOOLONG);
+		return;
+	}
+	buf[n] = '\0';
+	fuse_reply_readlink(c->req, buf);
+	call_done(c, 0, 0);
+}
+
+static void lag_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct lag_call c = { .req = req, .op = LAG_OP_READLINK, .ino = ino };
+
+	call_dispatch(&c, serve_readlink);
+}
+
+/* mknod, mkdir and symlink: make the node, then answer as a lookup. */
+static void serve_make_node(struct lag_call *c)
+{
+	int dfd = fd_of(c, c->ino);
+	int res;
+
+	if (c->op == LAG_OP_MKDIR)
+		res = mkdirat(dfd, c->name, c->mode);
+	else if (c->op == LAG_OP_SYMLINK)
+		res = symlinkat(c->link, dfd, c->name);
+	else
+		res = mknodat(dfd, c->name, c->mode, c->rdev);
+	if (res < 0) {
+		reply_err(c, errno);
+		return;
+	}
+	reply_entry(c, c->ino, c->name);
+}
+
+static void lag_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      mode_t mode, dev_t rdev)
+{
+	struct lag_call c = { .req = req, .op = LAG_OP_MKNOD, .ino = parent,
+			      .name = name, .mode = mode, .rdev = rdev };
+
+	call_dispatch(&c, serve_make_node);
+}
+
+static void lag_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      mode_t mode)
+{
+	struct lag_call c = { .req = req, .op = LAG_OP_MKDIR, .ino = parent,
+			      .name = name, .mode = mode };
+
+	call_dispatch(&c, serve_make_node);
+}
+
+static void lag_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+			const char *name)
+{
+	struct lag_call c = { .req = req, .op = LAG_OP_SYMLINK, .ino = parent,
+			      .name = name, .link = link };
+
+	call_dispatch(&c, serve_make_node);
+}
+
+static void serve_unlink(struct lag_call *c)
+{
+	int flags = c->op == LAG_OP_RMDIR ? AT_REMOVEDIR : 0;
+
+	if (unlinkat(fd_of(c, c->ino), c->name, flags) < 0)
+		reply_err(c, errno);
+	else
+		reply_err(c, 0);
+}
+
+static void lag_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct lag_call c = { .req = req, .op = LAG_OP_UNLINK, .ino = parent,
+			      .name = name };
+
+	call_dispatch(&c, serve_unlink);
+}
+
+static void lag_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct lag_call c = { .req = req, .op = LAG_OP_RMDIR, .ino = parent,
+			      .name = name };
+
+	call_dispatch(&c, serve_unlink);
+}
+
+static void serve_rename(struct lag_call *c)
+{
+	if (renameat2(fd_of(c, c->ino), c->name, fd_of(c, c->newparent),
+		      c->newname, c->flags) < 0)
+		reply_err(c, errno);
+	else
+		reply_err(c, 0);
+}
+
+static void lag_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+		       fuse_ino_t newparent, const char *newname,
+		       unsigned int flags)
+{
+	struct lag_call c = { .req = req, .op = LAG_OP_RENAME, .ino = parent,
+			      .name = name, .newparent = newparent,
+			      .newname = newname, .flags = (int)flags };
+
+	call_dispatch(&c, serve_rename);
+}
+
+static void serve_link(struct lag_call *c)
+{
+	char proc[32];
+
+	/* Through /proc, because AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH. */
+	proc_path(fd_of(c, c->ino), proc);
+	if (linkat(AT_FDCWD, proc, fd_of(c, c->newparent), c->newname,
+		   AT_SYMLINK_FOLLOW) < 0) {
+		reply_err(c, errno);
+		return;
+	}
+	reply_entry(c, c->newparent, c->newname);
+}
+
+static void lag_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+		     const char *newname)
+{
+	struct lag_call c = { .req = req, .op = LAG_OP_LINK, .ino = ino,
+			      .newparent = newparent, .newname = newname };
+
+	call_dispatch(&c, serve_link);
+}
+
+/* Register an opened descriptor as a file handle and set its cache mode. */
+static struct lag_file *new_file(struct lag_call *c, int fd, fuse_ino_t ino)
+{
+	struct lagfs *fs = c->fs;
+	const char *path = NULL;
+	struct lag_file *f;
+
+	if (fs->log || atomic_load(&fs->op_mask))
+		path = call_path(c);
+	f = open_files_add(&fs->files, fd, ino, c->fi.flags,
+			   fuse_req_ctx(c->req)->pid,
+			   path ? strdup(path) : NULL);
+	if (!f)
+		return NULL;
+	pthread_rwlock_rdlock(&fs->rules_lock);
+	c->fi.direct_io = rule_set_direct_io(fs->rules, c->op, path);
+	pthread_rwlock_unlock(&fs->rules_lock);
+	c->fi.fh = lag_file_fh(f);
+	atomic_fetch_add(&fs->n.opens, 1);
+	return f;
+}
+
+static void serve_open(struct lag_call *c)
+{
+	char proc[32];
+	int fd;
+
+	proc_path(fd_of(c, c->ino), proc);
+	fd = open(proc, (c->fi.flags & ~O_NOFOLLOW) | O_CLOEXEC);
+	if (fd < 0) {
+		reply_err(c, errno);
+		return;
+	}
+	if (!new_file(c, fd, c->ino)) {
+		close(fd);
+		reply_err(c, ENOMEM);
+		return;
+	}
+	if (fuse_reply_open(c->req, &c->fi) != 0) {
+		/* The opener is gone (interrupted); no release will come. */
+		open_files_remove(&c->fs->files, lag_file_of(c->fi.fh));
+		call_done(c, -ENOENT, 0);
+		return;
+	}
+	call_done(c, 0, c->fi.fh);
+}
+
+static void lag_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct lag_call c = { .req = req, .op = LAG_OP_OPEN, .ino = ino,
+			      .fi = *fi, .has_fi = true };
+
+	call_dispatch(&c, serve_open);
+}
+
+static void serve_create(struct lag_call *c)
+{
+	struct fuse_entry_param e;
+	int fd, err;
+
+	fd = openat(fd_of(c, c->ino), c->name,
+		    (c->fi.flags | O_CREAT) & ~O_NOFOLLOW, c->mode);
+	if (fd < 0) {
+		reply_err(c, errno);
+		return;
+	}
+	err = do_lookup(c, c->ino, c->name, &e);
+	if (err) {
+		close(fd);
+		reply_err(c, err);
+		return;
+	}
+	if (!new_file(c, fd, e.ino)) {
+		close(fd);
+		inode_table_forget(c->fs->inodes, inode_of(c, e.ino), 1);
+		reply_err(c, ENOMEM);
+		return;
+	}
+	if (fuse_reply_create(c->req, &e, &c->fi) != 0) {
+		open_files_remove(&c->fs->files, lag_file_of(c->fi.fh));
+		inode_table_forget(c->fs->inodes, inode_of(c, e.ino), 1);
+		call_done(c, -ENOENT, 0);
+		return;
+	}
+	call_done(c, 0, c->fi.fh);
+}
+
+static void lag_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		       mode_t mode, struct fuse_file_info *fi)
+{
+	struct lag_call c = { .req = req, .op = LAG_OP_CREATE, .ino = parent,
+			      .name = name, .mode = mode, .fi = *fi,
+			      .has_fi = true };
+
+	call_dispatch(&c, serve_create);
+}
+
+static void serve_read(struct lag_call *c)
+{
+	struct fuse_bufvec buf = FUSE_BUFVEC_INIT(c->size);
+
+	buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+	buf.buf[0].fd = lag_file_of(c->fi.fh)->fd;
+	buf.buf[0].pos = c->off;
+	/* A failed read was answered as an error by reply_data itself. */
+	int res = fuse_reply_data(c->req, &buf, FUSE_BUF_SPLICE_MOVE);
+
+	call_done(c, res < 0 ? res : 0, 0);
+}
+
+static void lag_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		     struct fuse_file_info *fi)
+{
+	struct lag_call c = { .req = req, .op = LAG_OP_READ, .ino = ino,
+			      .size = size, .off = off, .fi = *fi,
+			      .has_fi = true };
+
+	call_dispatch(&c, serve_read);
+}
+
+static void serve_write(struct lag_call *c)
+{
+	size_t n = fuse_buf_size(c->in_buf);
+	struct fuse_bufvec out = FUSE_BUFVEC_INIT(n);
+	ssize_t res;
+
+	out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+	out.buf[0].fd = lag_file_of(c->fi.fh)->fd;
+	out.buf[0].pos = c->off;
+	res = fuse_buf_copy(&out, c->in_buf, 0);
+	if (res < 0) {
+		reply_err(c, (int)-res);
+		return;
+	}
+	fuse_reply_write(c->req, (size_t)res);
+	call_done(c, 0, 0);
+}
+
+static void lag_write_buf(fuse_req_t req, fuse_ino_t ino,
+			  struct fuse_bufvec *in_buf, off_t off,
+			  struct fuse_file_info *fi)
+{
+	struct lag_call c = { .req = req, .op = LAG_OP_WRITE, .ino = ino,
+			      .in_buf = in_buf, .off = off, .fi = *fi,
+			      .has_fi = true };
+
+	call_dispatch(&c, serve_write);
+}
+
+static void serve_flush(struct lag_call *c)
+{
+	/* close() of a dup flushes like the application's close would. */
+	int fd = dup(lag_file_of(c->fi.fh)->fd);
+
+	if (fd < 0 || close(fd) < 0)
+		reply_err(c, errno);
+	else
+		reply_err(c, 0);
+}
+
+static void lag_flush(fuse_req_t req, fuse_ino_t ino,
+		      struct fuse_file_info *fi)
+{
+	struct lag_call c = { .req = req, .op = LAG_OP_FLUSH, .ino = ino,
+			      .fi = *fi, .has_fi = true };
+
+	call_dispatch(&c, serve_flush);
+}
+
+static void serve_release(struct lag_call *c)
+{
+	/* The path goes with the file record; the event needs it first. */
+	call_path(c);
+	open_files_remove(&c->fs->files, lag_file_of(c->fi.fh));
+	atomic_fetch_add(&c->fs->n.releases, 1);
+	reply_err(c, 0);
+}
+
+static void lag_release(fuse_req_t req, fuse_ino_t ino,
+			struct fuse_file_info *fi)
+{
+	struct lag_call c = { .req = req, .op = LAG_OP_RELEASE, .ino = ino,
+			      .fi = *fi, .has_fi = true };
+
+	call_dispatch(&c, serve_release);
+}
+
+static void serve_fsync(struct lag_call *c)
+{
+	int fd = c->op == LAG_OP_FSYNCDIR
+			 ? dirfd(((struct lag_dir *)(uintptr_t)c->fi.fh)->dp)
+			 : lag_file_of(c->fi.fh)->fd;
+	int res = c->flags ? fdatasync(fd) : fsync(fd);
+
+	reply_err(c, res < 0 ? errno : 0);
+}
+
+static void lag_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+		      struct fuse_file_info *fi)
+{
+	struct lag_call c = { .req = req, .op = LAG_OP_FSYNC, .ino = ino,
+			      .flags = datasync, .fi = *fi, .has_fi = true };
+
+	call_dispatch(&c, serve_fsync);
+}
+
+static void lag_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
+			 struct fuse_file_info *fi)
+{
+	struct lag_call c = { .req = req, .op = LAG_OP_FSYNCDIR, .ino = ino,
+			      .flags = datasync, .fi = *fi, .has_fi = true };
+
+	call_dispatch(&c, serve_fsync);
+}
+
+static void serve_fallocate(struct lag_call *c)
+{
+	int res = fallocate(lag_file_of(c->fi.fh)->fd, c->flags, c->off,
+			    (off_t)c->size);
+
+	reply_err(c, res < 0 ? errno : 0);
+}
+
+static void lag_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
+			  off_t offset, off_t length,
+			  struct fuse_file_info *fi)
+{
+	struct lag_call c = { .req = req, .op = LAG_OP_FALLOCATE, .ino = ino,
+			      .flags = mode, .off = offset,
+			      .size = (size_t)length, .fi = *fi,
+			      .has_fi = true };
+
+	call_dispatch(&c, serve_fallocate);
+}
+
+static void serve_opendir(struct lag_call *c)
+{
+	struct lag_dir *d = calloc(1, sizeof(*d));
+	int fd;
+
+	if (!d) {
+		reply_err(c, ENOMEM);
+		return;
+	}
+	fd = openat(fd_of(c, c->ino), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(d->dp = fdopendir(fd))) {
+		int err = errno;
+
+		if (fd >= 0)
+			close(fd);
+		free(d);
+		reply_err(c, err);
+		return;
+	}
+	c->fi.fh = (uint64_t)(uintptr_t)d;
+	if (fuse_reply_open(c->req, &c->fi) != 0) {
+		closedir(d->dp);
+		free(d);
+	}
+	call_done(c, 0, 0);
+}
+
+static void lag_opendir(fuse_req_t req, fuse_ino_t ino,
+			struct fuse_file_info *fi)
+{
+	struct lag_call c = { .req = req, .op = LAG_OP_OPENDIR, .ino = ino,
+			      .fi = *fi, .has_fi = true };
+
+	call_dispatch(&c, serve_opendir);
+}
+
+/* One entry into buf; 0 when it does not fit (nothing added then). */
+static size_t add_entry(struct lag_call *c, char *p, size_t rem,
+			struct dirent *ent)
+{
+	const char *name = ent->d_name;
+	bool plus = c->op == LAG_OP_READDIRPLUS;
+	struct fuse_entry_param e = { 0 };
+	size_t n;
+
+	if (!plus) {
+		e.attr.st_ino = ent->d_ino;
+		e.attr.st_mode = (mode_t)ent->d_type << 12;
+		n = fuse_add_direntry(c->req, p, rem, name, &e.attr, ent->d_off);
+		return n > rem ? 0 : n;
+	}
+	if (!strcmp(name, ".") || !strcmp(name, "..")) {
+		e.attr.st_ino = ent->d_ino;
+		e.attr.st_mode = (mode_t)ent->d_type << 12;
+	} else if (do_lookup(c, c->ino, name, &e) != 0) {
+		e = (struct fuse_entry_param){ 0 }; /* vanished: list it bare */
+		e.attr.st_ino = ent->d_ino;
+		e.attr.st_mode = (mode_t)ent->d_type << 12;
+	}
+	n = fuse_add_direntry_plus(c->req, p, rem, name, &e, ent->d_off);
+	if (n > rem) {
+		if (e.ino)
+			inode_table_forget(c->fs->inodes, inode_of(c, e.ino), 1);
+		return 0;
+	}
+	return n;
+}
+
+static void serve_readdir(struct lag_call *c)
+{
+	struct lag_dir *d = (struct lag_dir *)(uintptr_t)c->fi.fh;
+	char *buf = malloc(c->size ? c->size : 1);
+	size_t rem = c->size;
+	int err = 0;
+
+	if (!buf) {
+		reply_err(c, ENOMEM);
+		return;
+	}
+	if (c->off != d->offset) {
+		seekdir(d->dp, c->off);
+		d->entry = NULL;
+		d->offset = c->off;
+	}
+	for (;;) {
+		size_t n;
+
+		if (!d->entry) {
+			errno = 0;
+			d->entry = readdir(d->dp);
+			if (!d->entry) {
+				err = errno;
+				break;
+			}
+		}
+		n = add_entry(c, buf + (c->size - rem), rem, d->entry);
+		if (!n)
+			break;
+		rem -= n;
+		d->offset = d->entry->d_off;
+		d->entry = NULL;
+	}
+	if (err && rem == c->size)
+		reply_err(c, err);
+	else {
+		fuse_reply_buf(c->req, buf, c->size - rem);
+		call_done(c, 0, 0);
+	}
+	free(buf);
+}
+
+static void lag_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
+			off_t off, struct fuse_file_info *fi)
+{
+	struct lag_call c = { .req = req, .op = LAG_OP_READDIR, .ino = ino,
+			      .size = size, .off = off, .fi = *fi,
+			      .has_fi = true };
+
+	call_dispatch(&c, serve_readdir);
+}
+
+static void lag_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
+			    off_t off, struct fuse_file_info *fi)
+{
+	struct lag_call c = { .req = req, .op = LAG_OP_READDIRPLUS,
+			      .ino = ino, .size = size, .off = off, .fi = *fi,
+			      .has_fi = true };
+
+	call_dispatch(&c, serve_readdir);
+}
+
+static void serve_releasedir(struct lag_call *c)
+{
+	struct lag_dir *d = (struct lag_dir *)(uintptr_t)c->fi.fh;
+
+	closedir(d->dp);
+	free(d);
+	reply_err(c, 0);
+}
+
+static void lag_releasedir(fuse_req_t req, fuse_ino_t ino,
+			   struct fuse_file_info *fi)
+{
+	struct lag_call c = { .req = req, .op = LAG_OP_RELEASEDIR, .ino = ino,
+			      .fi = *fi, .has_fi = true };
+
+	call_dispatch(&c, serve_releasedir);
+}
+
+static void serve_statfs(struct lag_call *c)
+{
+	struct statvfs sv;
+
+	if (fstatvfs(fd_of(c, c->ino), &sv) < 0) {
+		reply_err(c, errno);
+		return;
+	}
+	fuse_reply_statfs(c->req, &sv);
+	call_done(c, 0, 0);
+}
+
+static void lag_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct lag_call c = { .req = req, .op = LAG_OP_STATFS, .ino = ino };
+
+	call_dispatch(&c, serve_statfs);
+}
+
+/* xattrs go through /proc: O_PATH descriptors refuse f*xattr(). */
+static int xattr_proc(struct lag_call *c, char proc[static 32])
+{
+	struct lag_inode *in = inode_of(c, c->ino);
+
+	if (S_ISLNK(in->type))
+		return ENOTSUP;
+	proc_path(in->fd, proc);
+	return 0;
+}
+
+static void serve_setxattr(struct lag_call *c)
+{
+	char proc[32];
+	int err = xattr_proc(c, proc);
+
+	if (!err && setxattr(proc, c->name, c->value, c->size, c->flags) < 0)
+		err = errno;
+	reply_err(c, err);
+}
+
+static void lag_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			 const char *value, size_t size, int flags)
+{
+	struct lag_call c = { .req = req, .op = LAG_OP_SETXATTR, .ino = ino,
+			      .name = name, .value = value, .size = size,
+			      .flags = flags };
+
+	call_dispatch(&c, serve_setxattr);
+}
+
+/* getxattr and listxattr share the size-probe protocol. */
+static void serve_getxattr(struct lag_call *c)
+{
+	char proc[32];
+	char *buf = NULL;
+	ssize_t n;
+	int err = xattr_proc(c, proc);
+
+	if (err) {
+		reply_err(c, err);
+		return;
+	}
+	if (c->size && !(buf = malloc(c->size))) {
+		reply_err(c, ENOMEM);
+		return;
+	}
+	n = c->op == LAG_OP_LISTXATTR ? listxattr(proc, buf, c->size)
+				      : getxattr(proc, c->name, buf, c->size);
+	if (n < 0)
+		reply_err(c, errno);
+	else {
+		if (c->size)
+			fuse_reply_buf(c->req, buf, (size_t)n);
+		else
+			fuse_reply_xattr(c->req, (size_t)n);
+		call_done(c, 0, 0);
+	}
+	free(buf);
+}
+
+static void lag_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			 size_t size)
+{
+	struct lag_call c = { .req = req, .op = LAG_OP_GETXATTR, .ino = ino,
+			      .name = name, .size = size };
+
+	call_dispatch(&c, serve_getxattr);
+}
+
+static void lag_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	struct lag_call c = { .req = req, .op = LAG_OP_LISTXATTR, .ino = ino,
+			      .size = size };
+
+	call_dispatch(&c, serve_getxattr);
+}
+
+static void serve_removexattr(struct lag_call *c)
+{
+	char proc[32];
+	int err = xattr_proc(c, proc);
+
+	if (!err && removexattr(proc, c->name) < 0)
+		err = errno;
+	reply_err(c, err);
+}
+
+static void lag_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	struct lag_call c = { .req = req, .op = LAG_OP_REMOVEXATTR,
+			      .ino = ino, .name = name };
+
+	call_dispatch(&c, serve_removexattr);
+}
+
+/* libfuse's standard connection options (-o max_background=N, ...). */
+static void lag_init(void *userdata, struct fuse_conn_info *conn)
+{
+	struct lagfs *fs = userdata;
+
+	if (fs->conn_opts)
+		fuse_apply_conn_info_opts(fs->conn_opts, conn);
+}
+
+const struct fuse_lowlevel_ops lagfs_ops = {
+	.init = lag_init,
+	.lookup = lag_lookup,
+	.forget = lag_forget,
+	.forget_multi = lag_forget_multi,
+	.getattr = lag_getattr,
+	.setattr = lag_setattr,
+	.readlink = lag_readlink,
+	.mknod = lag_mknod,
+	.mkdir = lag_mkdir,
+	.unlink = lag_unlink,
+	.rmdir = lag_rmdir,
+	.symlink = lag_symlink,
+	.rename = lag_rename,
+	.link = lag_link,
+	.open = lag_open,
+	.read = lag_read,
+	.write_buf = lag_write_buf,
+	.flush = lag_flush,
+	.release = lag_release,
+	.fsync = lag_fsync,
+	.opendir = lag_opendir,
+	.readdir = lag_readdir,
+	.readdirplus = lag_readdirplus,
+	.releasedir = lag_releasedir,
+	.fsyncdir = lag_fsyncdir,
+	.statfs = lag_statfs,
+	.setxattr = lag_setxattr,
+	.getxattr = lag_getxattr,
+	.listxattr = lag_listxattr,
+	.removexattr = lag_removexattr,
+	.create = lag_create,
+	.fallocate = lag_fallocate,
+};

@@ -1,0 +1,625 @@
+/*
+ * rules: parse rule lines and files, and match requests against a set.
+ *
+ * Words are split on blanks. A backslash keeps the next character in the
+ * word (so "path=my\ file" is one word, and "\#" is not a comment); the
+ * backslash itself stays, because fnmatch(3) reads it as the same escape.
+ */
+#include "rules.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "duration.h"
+
+const char *const lag_op_names[LAG_OP_COUNT] = {
+	"lookup", "forget", "getattr", "setattr",
+	"readlink", "mknod", "mkdir", "unlink",
+	"rmdir", "symlink", "rename", "link",
+	"open", "read", "write", "flush",
+	"release", "fsync", "opendir", "readdir",
+	"releasedir", "fsyncdir", "statfs", "setxattr",
+	"getxattr", "listxattr", "removexattr", "create",
+	"fallocate", "readdirplus",
+};
+
+int lag_op_from_name(const char *name)
+{
+	if (!name)
+		return -1;
+	for (int i = 0; i < LAG_OP_COUNT; i++)
+		if (!strcmp(name, lag_op_names[i]))
+			return i;
+	return -1;
+}
+
+__attribute__((format(printf, 3, 4)))
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+	       c == '\f';
+}
+
+/* ---- one rule --------------------------------------------------------- */
+
+/* Which keys a line set, to refuse duplicates and check combinations. */
+struct seen {
+	bool delay, jitter, prob, max, path, hold, direct_io, eintr;
+};
+
+/* Next blank-separated word of *p, copied into w (a backslash keeps the
+ * next character). Returns the length, 0 at the end. */
+static size_t next_word(const char **p, char *w)
+{
+	const char *s = *p;
+	size_t n = 0;
+
+	while (is_blank(*s))
+		s++;
+	while (*s && !is_blank(*s)) {
+		if (*s == '\\' && s[1])
+			w[n++] = *s++;
+		w[n++] = *s++;
+	}
+	w[n] = '\0';
+	*p = s;
+	return n;
+}
+
+static int parse_dur(const char *key, const char *val, bool finite,
+		     uint64_t *ns, char *err, size_t errlen)
+{
+	const char *why;
+
+	if (duration_parse(val, ns, &why))
+		return fail(err, errlen, "bad %s '%s': %s", key, val, why);
+	if (finite && *ns == DURATION_INF)
+		return fail(err, errlen, "bad %s '%s': must be finite (use hold)",
+			    key, val);
+	return 0;
+}
+
+static int parse_prob(const char *val, double *p, char *err, size_t errlen)
+{
+	char *end;
+
+	errno = 0;
+	*p = strtod(val, &end);
+	if (!*val || *end || errno)
+		return fail(err, errlen, "bad prob '%s': not a number", val);
+	/* written this way round so NaN is refused too */
+	if (!(*p >= 0 && *p <= 1))
+		return fail(err, errlen, "bad prob '%s': must be between 0 and 1",
+			    val);
+	return 0;
+}
+
+/* A bare relative glob ("sub/x") gets "*" "/" in front: any depth. */
+static char *normalise_glob(const char *g)
+{
+	size_t n = strlen(g);
+	char *out;
+
+	if (g[0] == '/' || g[0] == '*')
+		return strdup(g);
+	out = malloc(n + 3);
+	if (!out)
+		return NULL;
+	memcpy(out, "*/", 2);
+	memcpy(out + 2, g, n + 1);
+	return out;
+}
+
+static int set_flag(const char *word, struct rule *r, struct seen *s,
+		    char *err, size_t errlen)
+{
+	bool *seen, *flag;
+
+	if (!strcmp(word, "hold")) {
+		seen = &s->hold;
+		flag = &r->hold;
+	} else if (!strcmp(word, "direct_io")) {
+		seen = &s->direct_io;
+		flag = &r->direct_io;
+	} else if (!strcmp(word, "eintr")) {
+		seen = &s->eintr;
+		flag = &r->eintr;
+	} else if (!strcmp(word, "path") || !strcmp(word, "delay") ||
+		   !strcmp(word, "jitter") || !strcmp(word, "prob") ||
+		   !strcmp(word, "max")) {
+		return fail(err, errlen, "%s needs a value (%s=...)", word,
+			    word);
+	} else {
+		return fail(err, errlen, "unknown key '%s'", word);
+	}
+	if (*seen)
+		return fail(err, errlen, "duplicate key '%s'", word);
+	*seen = *flag = true;
+	return 0;
+}
+
+static int set_path(const char *val, struct rule *r, char *err,
+		    size_t errlen)
+{
+	if (!*val)
+		return fail(err, errlen, "bad path '': empty glob");
+	r->path_glob = normalise_glob(val);
+	if (!r->path_glob)
+		return fail(err, errlen, "out of memory");
+	return 0;
+}
+
+static int set_value(const char *key, const char *val, struct rule *r,
+		     struct seen *s, char *err, size_t errlen)
+{
+	bool *seen;
+
+	if (!strcmp(key, "path"))
+		seen = &s->path;
+	else if (!strcmp(key, "delay"))
+		seen = &s->delay;
+	else if (!strcmp(key, "jitter"))
+		seen = &s->jitter;
+	else if (!strcmp(key, "prob"))
+		seen = &s->prob;
+	else if (!strcmp(key, "max"))
+		seen = &s->max;
+	else if (!strcmp(key, "hold") || !strcmp(key, "direct_io") ||
+		 !strcmp(key, "eintr"))
+		return fail(err, errlen, "%s takes no value", key);
+	else
+		return fail(err, errlen, "unknown key '%s'", key);
+	if (*seen)
+		return fail(err, errlen, "duplicate key '%s'", key);
+	*seen = true;
+	if (seen == &s->path)
+		return set_path(val, r, err, errlen);
+	if (seen == &s->delay)
+		return parse_dur(key, val, true, &r->delay_ns, err, errlen);
+	if (seen == &s->jitter)
+		return parse_dur(key, val, true, &r->jitter_ns, err, errlen);
+	if (seen == &s->prob)
+		return parse_prob(val, &r->prob, err, errlen);
+	return parse_dur(key, val, false, &r->max_ns, err, errlen);
+}
+
+static int parse_word(char *word, struct rule *r, struct seen *s, char *err,
+		      size_t errlen)
+{
+	char *eq = strchr(word, '=');
+
+	if (!eq)
+		return set_flag(word, r, s, err, errlen);
+	*eq = '\0';
+	return set_value(word, eq + 1, r, s, err, errlen);
+}
+
+/* Combinations that are accepted word by word but mean nothing together. */
+static int check_rule(struct rule *r, const struct seen *s, char *err,
+		      size_t errlen)
+{
+	bool delays = r->delay_ns || r->jitter_ns;
+
+	if (s->max && !r->hold)
+		return fail(err, errlen, "max= needs hold");
+	if (r->hold && delays)
+		return fail(err, errlen,
+			    "hold and delay=/jitter= do not mix (use max=)");
+	if (r->eintr && !delays)
+		return fail(err, errlen, "eintr needs delay= or jitter=");
+	if (r->direct_io && r->op != LAG_OP_OPEN && r->op != LAG_OP_CREATE)
+		return fail(err, errlen,
+			    "direct_io only applies to open and create");
+	if (!delays && !r->hold && !r->direct_io)
+		return fail(err, errlen, "rule does nothing");
+	if (r->delay_ns > UINT64_MAX - 1 - r->jitter_ns)
+		return fail(err, errlen, "delay + jitter too large");
+	if (r->hold && !s->max)
+		r->max_ns = RULE_HOLD_DEFAULT_MAX_NS;
+	return 0;
+}
+
+static int parse_op(const char *word, struct rule *r, char *err,
+		    size_t errlen)
+{
+	if (!strcmp(word, "*")) {
+		r->op = -1;
+		return 0;
+	}
+	r->op = lag_op_from_name(word);
+	if (r->op < 0)
+		return fail(err, errlen, "unknown op '%s'", word);
+	return 0;
+}
+
+static int parse_words(const char *line, char *word, struct rule *r,
+		       char *err, size_t errlen)
+{
+	struct seen s = { 0 };
+	const char *p = line;
+
+	if (!next_word(&p, word))
+		return fail(err, errlen, "empty rule");
+	if (parse_op(word, r, err, errlen))
+		return -1;
+	while (next_word(&p, word))
+		if (parse_word(word, r, &s, err, errlen))
+			return -1;
+	return check_rule(r, &s, err, errlen);
+}
+
+/* The rule as written, without surrounding blanks. */
+static char *trimmed_copy(const char *line)
+{
+	size_t n;
+
+	while (is_blank(*line))
+		line++;
+	n = strlen(line);
+	while (n && is_blank(line[n - 1]))
+		n--;
+	return strndup(line, n);
+}
+
+int rule_parse(const char *line, struct rule *out, char *err, size_t errlen)
+{
+	char *word;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->prob = 1;
+	if (!line)
+		return fail(err, errlen, "empty rule");
+	/* a word is never longer than the line it came from */
+	word = malloc(strlen(line) + 1);
+	if (!word)
+		return fail(err, errlen, "out of memory");
+	rc = parse_words(line, word, out, err, errlen);
+	free(word);
+	if (!rc) {
+		out->text = trimmed_copy(line);
+		if (!out->text)
+			rc = fail(err, errlen, "out of memory");
+	}
+	if (rc)
+		rule_free(out);
+	return rc;
+}
+
+void rule_free(struct rule *r)
+{
+	if (!r)
+		return;
+	free(r->path_glob);
+	free(r->text);
+	r->path_glob = NULL;
+	r->text = NULL;
+}
+
+/* ---- sets ------------------------------------------------------------- */
+
+/*
+ * The array's capacity follows from count (8, then powers of two), so the
+ * struct needs no capacity field and rule_set_dup can size its copy alike.
+ */
+static size_t capacity_for(size_t count)
+{
+	size_t cap = 8;
+
+	while (cap < count)
+		cap *= 2;
+	return cap;
+}
+
+struct rule_set *rule_set_new(void)
+{
+	return calloc(1, sizeof(struct rule_set));
+}
+
+static uint64_t op_bits(int op)
+{
+	if (op < 0 || op >= LAG_OP_COUNT)
+		return (1ull << LAG_OP_COUNT) - 1;
+	return 1ull << op;
+}
+
+int rule_set_add(struct rule_set *rs, struct rule *r)
+{
+	size_t cap;
+
+	if (!rs || !r)
+		return -1;
+	cap = capacity_for(rs->count);
+	if (!rs->rules || rs->count == cap) {
+		size_t ncap = rs->rules ? cap * 2 : cap;
+		struct rule *n = reallocarray(rs->rules, ncap, sizeof(*n));
+
+		if (!n)
+			return -1;
+		rs->rules = n;
+	}
+	rs->rules[rs->count++] = *r;
+	rs->op_mask |= op_bits(r->op);
+	rs->any_path |= r->path_glob != NULL;
+	/* the set owns the strings now */
+	r->path_glob = NULL;
+	r->text = NULL;
+	return 0;
+}
+
+/* Where a comment starts: the first '#' that no backslash protects. */
+static const char *comment_start(const char *line)
+{
+	const char *p;
+
+	for (p = line; *p; p++) {
+		if (*p == '\\' && p[1])
+			p++;
+		else if (*p == '#')
+			break;
+	}
+	return p;
+}
+
+static bool all_blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!is_blank(s[i]))
+			return false;
+	return true;
+}
+
+int rule_set_add_line(struct rule_set *rs, const char *line, char *err,
+		      size_t errlen)
+{
+	struct rule r;
+	size_t n;
+	char *text;
+	int rc;
+
+	if (!line)
+		return 0;
+	n = (size_t)(comment_start(line) - line);
+	if (all_blank(line, n))
+		return 0;
+	text = strndup(line, n);
+	if (!text)
+		return fail(err, errlen, "out of memory");
+	rc = rule_parse(text, &r, err, errlen);
+	free(text);
+	if (rc)
+		return -1;
+	if (rule_set_add(rs, &r)) {
+		rule_free(&r);
+		return fail(err, errlen, rs ? "out of memory" : "no rule set");
+	}
+	return 0;
+}
+
+static int rule_dup(const struct rule *src, struct rule *dst)
+{
+	*dst = *src;
+	dst->path_glob = NULL;
+	dst->text = NULL;
+	if (src->path_glob) {
+		dst->path_glob = strdup(src->path_glob);
+		if (!dst->path_glob)
+			return -1;
+	}
+	if (src->text) {
+		dst->text = strdup(src->text);
+		if (!dst->text) {
+			rule_free(dst);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct rule_set *rule_set_dup(const struct rule_set *rs)
+{
+	struct rule_set *d = rule_set_new();
+
+	if (!d)
+		return NULL;
+	if (!rs || !rs->count)
+		return d;
+	d->rules = calloc(capacity_for(rs->count), sizeof(*d->rules));
+	if (!d->rules)
+		goto fail;
+	for (; d->count < rs->count; d->count++)
+		if (rule_dup(&rs->rules[d->count], &d->rules[d->count]))
+			goto fail;
+	d->op_mask = rs->op_mask;
+	d->any_path = rs->any_path;
+	return d;
+fail:
+	rule_set_free(d);
+	return NULL;
+}
+
+void rule_set_free(struct rule_set *rs)
+{
+	if (!rs)
+		return;
+	for (size_t i = 0; i < rs->count; i++)
+		rule_free(&rs->rules[i]);
+	free(rs->rules);
+	free(rs);
+}
+
+/* ---- files ------------------------------------------------------------ */
+
+enum line_status { LINE_OK, LINE_EOF, LINE_LONG, LINE_NUL, LINE_ERR };
+
+/*
+ * Read one line into buf (RULES_MAX_LINE_LEN + 1 bytes), without its '\n'.
+ * Reads at most one byte past the limit, so a huge line costs no memory.
+ */
+static enum line_status read_line(FILE *f, char *buf)
+{
+	size_t n = 0;
+	int c;
+
+	while ((c = getc(f)) != EOF && c != '\n') {
+		if (n == RULES_MAX_LINE_LEN)
+			return LINE_LONG;
+		if (c == '\0')
+			return LINE_NUL;
+		buf[n++] = (char)c;
+	}
+	buf[n] = '\0';
+	if (c == EOF && ferror(f))
+		return LINE_ERR;
+	if (c == EOF && n == 0)
+		return LINE_EOF;
+	return LINE_OK;
+}
+
+static int load_lines(FILE *f, const char *file, struct rule_set *rs,
+		      char *buf, char *err, size_t errlen)
+{
+	char why[512];
+
+	for (unsigned long line = 1;; line++) {
+		enum line_status st = read_line(f, buf);
+
+		if (st == LINE_EOF)
+			return 0;
+		if (st == LINE_ERR)
+			return fail(err, errlen, "%s: %s", file, strerror(errno));
+		if (line > RULES_MAX_LINES)
+			return fail(err, errlen, "%s: more than %d lines", file,
+				    RULES_MAX_LINES);
+		if (st == LINE_LONG)
+			return fail(err, errlen,
+				    "%s:%lu: line longer than %d bytes", file,
+				    line, RULES_MAX_LINE_LEN);
+		if (st == LINE_NUL)
+			return fail(err, errlen, "%s:%lu: NUL byte in line",
+				    file, line);
+		if (rule_set_add_line(rs, buf, why, sizeof(why)))
+			return fail(err, errlen, "%s:%lu: %s", file, line, why);
+	}
+}
+
+struct rule_set *rule_set_load(const char *file, char *err, size_t errlen)
+{
+	struct rule_set *rs;
+	char *buf;
+	FILE *f;
+
+	f = fopen(file, "re");
+	if (!f) {
+		fail(err, errlen, "%s: %s", file, strerror(errno));
+		return NULL;
+	}
+	buf = malloc(RULES_MAX_LINE_LEN + 1);
+	rs = rule_set_new();
+	if (!buf || !rs)
+		fail(err, errlen, "%s: %s", file, strerror(ENOMEM));
+	if (!buf || !rs || load_lines(f, file, rs, buf, err, errlen)) {
+		rule_set_free(rs);
+		rs = NULL;
+	}
+	free(buf);
+	fclose(f);
+	return rs;
+}
+
+/* ---- matching --------------------------------------------------------- */
+
+static bool rule_matches(const struct rule *r, int op, const char *path)
+{
+	if (r->op != -1 && r->op != op)
+		return false;
+	if (!r->path_glob)
+		return true;
+	return path && fnmatch(r->path_glob, path, 0) == 0;
+}
+
+const struct rule *rule_set_match(const struct rule_set *rs, int op,
+				  const char *path)
+{
+	if (!rs || !(rs->op_mask & op_bits(op)))
+		return NULL;
+	for (size_t i = 0; i < rs->count; i++)
+		if (rule_matches(&rs->rules[i], op, path))
+			return &rs->rules[i];
+	return NULL;
+}
+
+bool rule_applies(const struct rule *r, unsigned *seed)
+{
+	if (r->prob >= 1)
+		return true;
+	if (!(r->prob > 0))
+		return false;
+	/* RAND_MAX + 1 draws in all, so prob 0.5 is exactly half of them */
+	return rand_r(seed) < r->prob * ((double)RAND_MAX + 1);
+}
+
+/* 64 uniform bits from rand_r's 31 at a time. */
+static uint64_t rand64(unsigned *seed)
+{
+	uint64_t v = (uint64_t)rand_r(seed);
+
+	v = v << 31 | (uint64_t)rand_r(seed);
+	v = v << 31 | (uint64_t)rand_r(seed);
+	return v;
+}
+
+uint64_t rule_delay_ns(const struct rule *r, unsigned *seed)
+{
+	uint64_t j = 0;
+
+	if (r->jitter_ns)
+		/* scale into [0, jitter) without modulo bias to speak of */
+		j = (uint64_t)(((unsigned __int128)rand64(seed) *
+				r->jitter_ns) >> 64);
+	if (j > UINT64_MAX - 1 - r->delay_ns)
+		return UINT64_MAX - 1;
+	return r->delay_ns + j;
+}
+
+bool rule_set_direct_io(const struct rule_set *rs, int op, const char *path)
+{
+	if (!rs || (op != LAG_OP_OPEN && op != LAG_OP_CREATE))
+		return false;
+	for (size_t i = 0; i < rs->count; i++) {
+		const struct rule *r = &rs->rules[i];
+
+		if (r->direct_io && rule_matches(r, op, path))
+			return true;
+	}
+	return false;
+}
+
+bool rule_glob_match(const char *glob, const char *path)
+{
+	if (!glob || !path)
+		return false;
+	if (glob[0] == '/' || glob[0] == '*')
+		return fnmatch(glob, path, 0) == 0;
+	/* "*" "/" GLOB, tried at each slash, so nothing is allocated */
+	for (const char *p = strchr(path, '/'); p; p = strchr(p + 1, '/'))
+		if (fnmatch(glob, p + 1, 0) == 0)
+			return true;
+	return false;
+}

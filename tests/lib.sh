@@ -1,0 +1,89 @@
+# Shared by the integration tests: TAP output, lagfs instances that are
+# always unmounted and killed on exit, and waits on observable conditions
+# (log events, process exit), never fixed sleeps.
+set -u
+TOP=${LAGFS_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+LAGFS=$TOP/build/lagfs
+H=$TOP/build/tests/helpers
+T=$(mktemp -d /tmp/lagfs-test.XXXXXX)
+chmod 0755 "$T"
+_n=0 _failed=0
+declare -a _pids=() _mnts=()
+
+ok() {		# ok DESC CMD...: pass when CMD succeeds
+	local desc=$1; shift
+	_n=$((_n + 1))
+	if "$@"; then echo "ok $_n - $desc"
+	else echo "not ok $_n - $desc"; _failed=$((_failed + 1)); fi
+}
+check() {	# check DESC COND_STATUS: record an already computed result
+	_n=$((_n + 1))
+	if [ "$2" -eq 0 ]; then echo "ok $_n - $1"
+	else echo "not ok $_n - $1"; _failed=$((_failed + 1)); fi
+}
+quiet() { "$@" >/dev/null 2>&1; }
+skip() { _n=$((_n + 1)); echo "ok $_n - # SKIP $*"; }
+skip_all() { echo "ok 1 - # SKIP $*"; echo "1..1"; exit 0; }
+done_testing() { echo "1..$_n"; [ "$_failed" -eq 0 ]; }
+
+is_mounted() { grep -qF " $1 " /proc/self/mountinfo; }
+
+_cleanup() {
+	local m p
+	for m in "${_mnts[@]}"; do
+		if is_mounted "$m"; then
+			umount "$m" 2>/dev/null || fusermount3 -u -z "$m" 2>/dev/null ||
+				umount -l "$m" 2>/dev/null
+		fi
+	done
+	for p in "${_pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+	for p in "${_pids[@]}"; do wait "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap _cleanup EXIT
+
+# wait_for SECONDS CMD...: run CMD until it succeeds, at most SECONDS.
+wait_for() {
+	local deadline=$((${EPOCHREALTIME/./} + $1 * 1000000)); shift
+	until "$@"; do
+		[ "${EPOCHREALTIME/./}" -lt "$deadline" ] || return 1
+		sleep 0.01
+	done
+}
+
+# has_event LOG FILTER...: the log has an event matching all filters.
+has_event() { local log=$1; shift; "$H/logcheck" "$log" count "$@" >/dev/null 2>&1; }
+count_events() { local log=$1; shift; "$H/logcheck" "$log" count "$@" 2>/dev/null || true; }
+get_field() { local log=$1; shift; "$H/logcheck" "$log" get "$@" 2>/dev/null; }
+
+# lagfs_start NAME [LAGFS ARGS...]: mount a lagfs on $T/NAME/mnt over
+# $T/NAME/back, logging to $T/NAME/log, control socket $T/NAME/sock; wait
+# until its "start" event. Sets LAGFS_PID.
+lagfs_start() {
+	local name=$1; shift
+	local d=$T/$name
+	mkdir -p "$d/back" "$d/mnt"
+	"$LAGFS" -f --log "$d/log" --control "$d/sock" "$@" "$d/back" "$d/mnt" \
+		2>"$d/stderr" &
+	LAGFS_PID=$!
+	_pids+=("$LAGFS_PID")
+	_mnts+=("$d/mnt")
+	if ! wait_for 10 has_event "$d/log" ev=start; then
+		echo "# lagfs did not start: $(cat "$d/stderr")"
+		return 1
+	fi
+}
+
+# lagfs_stop NAME: unmount for real and wait for lagfs to exit; its status
+# is in LAGFS_STATUS.
+lagfs_stop() {
+	local d=$T/$1
+	umount "$d/mnt" 2>/dev/null || fusermount3 -u "$d/mnt" 2>/dev/null
+	wait "$LAGFS_PID"
+	LAGFS_STATUS=$?
+}
+
+# ctl NAME COMMAND: one control-channel command; prints the answer.
+ctl() { printf '%s\n' "$2" | socat -t 5 - "UNIX-CONNECT:$T/$1/sock"; }
+
+now_ns() { echo $((${EPOCHREALTIME/./} * 1000)); }
