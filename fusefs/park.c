@@ -64,15 +64,15 @@ const char *call_path(struct lag_call *c)
 	return c->path;
 }
 
+/* Uses no field of the request: it may have been answered already. */
 static void event_for(struct lag_call *c, struct lag_event *e, const char *ev)
 {
-	const struct fuse_ctx *ctx = fuse_req_ctx(c->req);
 	const char *path = call_path(c);
 
 	lag_event_init(e, ev);
 	e->unique = c->unique;
-	e->pid = ctx->pid;
-	e->uid = ctx->uid;
+	e->pid = c->pid;
+	e->uid = c->uid;
 	e->ino = c->ino;
 	e->fh = c->has_fi ? c->fi.fh : 0;
 	if (path)
@@ -90,7 +90,7 @@ static void free_call(struct lag_call *c)
 	}
 }
 
-void call_done(struct lag_call *c, int result, uint64_t fh)
+void call_log(struct lag_call *c, int result, uint64_t fh)
 {
 	struct lagfs *fs = c->fs;
 
@@ -107,7 +107,6 @@ void call_done(struct lag_call *c, int result, uint64_t fh)
 		}
 		lagfs_log(fs, &e);
 	}
-	free_call(c);
 }
 
 /* Answer a parked call that will not be served. */
@@ -115,8 +114,9 @@ static void answer_eintr(struct lag_call *c, const char *how)
 {
 	c->how = how;
 	atomic_fetch_add(&c->fs->n.eintr, 1);
+	call_log(c, -EINTR, 0);
 	fuse_reply_err(c->req, EINTR);
-	call_done(c, -EINTR, 0);
+	free_call(c);
 }
 
 static void fire(struct dq_item *item, enum dq_reason why)
@@ -139,11 +139,13 @@ static void fire(struct dq_item *item, enum dq_reason why)
 		break;
 	case DQ_SHUTDOWN:
 		c->how = "shutdown";
+		call_log(c, -EIO, 0);
 		fuse_reply_err(c->req, EIO);
-		call_done(c, -EIO, 0);
+		free_call(c);
 		return;
 	}
 	c->serve(c);
+	free_call(c);
 }
 
 static void on_interrupt(fuse_req_t req, void *data)
@@ -275,6 +277,7 @@ static void park(struct lag_call *src, struct decision d)
 	if (!c) {
 		/* Out of memory: serving at once beats failing the request. */
 		src->serve(src);
+		free_call(src);
 		return;
 	}
 	c->parked = true;
@@ -313,20 +316,25 @@ static void park(struct lag_call *src, struct decision d)
 void call_dispatch(struct lag_call *c, lag_serve_fn serve)
 {
 	struct lagfs *fs = fuse_req_userdata(c->req);
+	const struct fuse_ctx *ctx = fuse_req_ctx(c->req);
 	struct decision d;
 
 	c->fs = fs;
+	c->pid = ctx->pid;
+	c->uid = ctx->uid;
 	c->serve = serve;
 	c->t_arrive_ns = lag_now_ns();
 	c->unique = session_io_unique();
 	atomic_fetch_add(&fs->n.requests, 1);
 	if (!(atomic_load(&fs->op_mask) & (1ull << c->op))) {
 		serve(c);
+		free_call(c);
 		return;
 	}
 	d = decide(c);
 	if (!d.apply) {
 		serve(c);
+		free_call(c);
 		return;
 	}
 	park(c, d);

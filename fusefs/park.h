@@ -8,8 +8,8 @@
  * caller's thread and nothing is copied. With a rule, the call is copied to
  * the heap (names and write data too), a "park" event is logged, and serve
  * runs when the delay ends, the hold is released or the kernel interrupts
- * the request. serve always replies to the request and then calls
- * call_done() with the result, which logs and frees.
+ * the request. serve logs its result with call_log() and then replies; the
+ * caller of serve frees the call.
  */
 #ifndef PARK_H
 #define PARK_H
@@ -32,6 +32,8 @@ struct lag_call {
 	struct lagfs *fs;
 	fuse_req_t req;
 	uint64_t unique;           /* FUSE request id */
+	int64_t pid;               /* from the request, kept for the log */
+	uint32_t uid;
 	int op;                    /* enum lag_op */
 	lag_serve_fn serve;
 
@@ -66,11 +68,13 @@ struct lag_call {
 void call_dispatch(struct lag_call *c, lag_serve_fn serve);
 
 /*
- * The end of every serve: log the op's event (open, create, flush, release
- * always; any other op only if it was parked) with result (0 or -errno) and
- * fh, and free a parked call. Call it after replying.
+ * Log the op's event (open, create, flush, release always; any other op
+ * only if it was parked) with result (0 or -errno) and fh. Call it just
+ * before replying: after the reply the kernel may already send the next
+ * request for the same file (a release after an open), whose event must
+ * come later in the log.
  */
-void call_done(struct lag_call *c, int result, uint64_t fh);
+void call_log(struct lag_call *c, int result, uint64_t fh);
 
 /* The path of a call for rules and logs: computed on demand and cached. */
 const char *call_path(struct lag_call *c);

@@ -2,7 +2,9 @@
  * The FUSE low-level operations: a passthrough of the backing directory in
  * the manner of libfuse's passthrough_ll. Each handler packs its arguments
  * into a struct lag_call and dispatches it (park.h); each serve_* function
- * does the real work, replies, and calls call_done().
+ * does the real work, logs with call_log() and then replies: logging
+ * first keeps the log in the order the kernel saw the answers (a release
+ * can follow an open's reply at once) and the request still valid.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -49,8 +51,8 @@ static void proc_path(int fd, char buf[static 32])
 
 static void reply_err(struct lag_call *c, int err)
 {
+	call_log(c, -err, 0);
 	fuse_reply_err(c->req, err);
-	call_done(c, -err, 0);
 }
 
 /* ".." and "." at the root name the root: nothing escapes the backing dir. */
@@ -99,8 +101,8 @@ static void reply_entry(struct lag_call *c, fuse_ino_t parent,
 		reply_err(c, err);
 		return;
 	}
+	call_log(c, 0, 0);
 	fuse_reply_entry(c->req, &e);
-	call_done(c, 0, 0);
 }
 
 static void serve_lookup(struct lag_call *c)
@@ -154,8 +156,8 @@ static void reply_attr(struct lag_call *c)
 		reply_err(c, err);
 		return;
 	}
+	call_log(c, 0, 0);
 	fuse_reply_attr(c->req, &st, c->fs->timeout);
-	call_done(c, 0, 0);
 }
 
 static void serve_getattr(struct lag_call *c)
@@ -263,8 +265,8 @@ static void serve_readlink(struct lag_call *c)
 		return;
 	}
 	buf[n] = '\0';
+	call_log(c, 0, 0);
 	fuse_reply_readlink(c->req, buf);
-	call_done(c, 0, 0);
 }
 
 static void lag_readlink(fuse_req_t req, fuse_ino_t ino)
@@ -389,6 +391,32 @@ static void lag_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 	call_dispatch(&c, serve_link);
 }
 
+/*
+ * Backing files are opened without O_DIRECT: FUSE's buffers are not
+ * aligned for it, and some filesystems (tmpfs) refuse it. The application's
+ * O_DIRECT still shapes the FUSE requests, which is what matters here.
+ */
+static int open_backing(int dirfd, const char *name, int flags, mode_t mode)
+{
+	return openat(dirfd, name, (flags & ~O_DIRECT) | O_CLOEXEC, mode);
+}
+
+/*
+ * The opener was interrupted before our answer reached it: the kernel will
+ * never release this handle. The open is already in the log, so log the
+ * release too and keep the log's open/release pairs whole.
+ */
+static void drop_unanswered(struct lag_call *c)
+{
+	struct lag_call rel = *c;
+
+	rel.op = LAG_OP_RELEASE;
+	rel.path = NULL;
+	call_log(&rel, -ENOENT, c->fi.fh);
+	free(rel.path);
+	open_files_remove(&c->fs->files, lag_file_of(c->fi.fh));
+}
+
 /* Register an opened descriptor as a file handle and set its cache mode. */
 static struct lag_file *new_file(struct lag_call *c, int fd, fuse_ino_t ino)
 {
@@ -417,7 +445,7 @@ static void serve_open(struct lag_call *c)
 	int fd;
 
 	proc_path(fd_of(c, c->ino), proc);
-	fd = open(proc, (c->fi.flags & ~O_NOFOLLOW) | O_CLOEXEC);
+	fd = open_backing(AT_FDCWD, proc, c->fi.flags & ~O_NOFOLLOW, 0);
 	if (fd < 0) {
 		reply_err(c, errno);
 		return;
@@ -427,13 +455,9 @@ static void serve_open(struct lag_call *c)
 		reply_err(c, ENOMEM);
 		return;
 	}
-	if (fuse_reply_open(c->req, &c->fi) != 0) {
-		/* The opener is gone (interrupted); no release will come. */
-		open_files_remove(&c->fs->files, lag_file_of(c->fi.fh));
-		call_done(c, -ENOENT, 0);
-		return;
-	}
-	call_done(c, 0, c->fi.fh);
+	call_log(c, 0, c->fi.fh);
+	if (fuse_reply_open(c->req, &c->fi) != 0)
+		drop_unanswered(c);
 }
 
 static void lag_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -449,8 +473,8 @@ static void serve_create(struct lag_call *c)
 	struct fuse_entry_param e;
 	int fd, err;
 
-	fd = openat(fd_of(c, c->ino), c->name,
-		    (c->fi.flags | O_CREAT) & ~O_NOFOLLOW, c->mode);
+	fd = open_backing(fd_of(c, c->ino), c->name,
+			  (c->fi.flags | O_CREAT) & ~O_NOFOLLOW, c->mode);
 	if (fd < 0) {
 		reply_err(c, errno);
 		return;
@@ -467,13 +491,11 @@ static void serve_create(struct lag_call *c)
 		reply_err(c, ENOMEM);
 		return;
 	}
+	call_log(c, 0, c->fi.fh);
 	if (fuse_reply_create(c->req, &e, &c->fi) != 0) {
-		open_files_remove(&c->fs->files, lag_file_of(c->fi.fh));
 		inode_table_forget(c->fs->inodes, inode_of(c, e.ino), 1);
-		call_done(c, -ENOENT, 0);
-		return;
+		drop_unanswered(c);
 	}
-	call_done(c, 0, c->fi.fh);
 }
 
 static void lag_create(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -493,10 +515,10 @@ static void serve_read(struct lag_call *c)
 	buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
 	buf.buf[0].fd = lag_file_of(c->fi.fh)->fd;
 	buf.buf[0].pos = c->off;
-	/* A failed read was answered as an error by reply_data itself. */
-	int res = fuse_reply_data(c->req, &buf, FUSE_BUF_SPLICE_MOVE);
-
-	call_done(c, res < 0 ? res : 0, 0);
+	/* A failed read is answered as an error by reply_data itself; the
+	 * log says what lagfs answered, 0 meaning "data". */
+	call_log(c, 0, 0);
+	fuse_reply_data(c->req, &buf, FUSE_BUF_SPLICE_MOVE);
 }
 
 static void lag_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -523,8 +545,8 @@ static void serve_write(struct lag_call *c)
 		reply_err(c, (int)-res);
 		return;
 	}
+	call_log(c, 0, 0);
 	fuse_reply_write(c->req, (size_t)res);
-	call_done(c, 0, 0);
 }
 
 static void lag_write_buf(fuse_req_t req, fuse_ino_t ino,
@@ -644,11 +666,11 @@ static void serve_opendir(struct lag_call *c)
 		return;
 	}
 	c->fi.fh = (uint64_t)(uintptr_t)d;
+	call_log(c, 0, 0);
 	if (fuse_reply_open(c->req, &c->fi) != 0) {
 		closedir(d->dp);
 		free(d);
 	}
-	call_done(c, 0, 0);
 }
 
 static void lag_opendir(fuse_req_t req, fuse_ino_t ino,
@@ -729,8 +751,8 @@ static void serve_readdir(struct lag_call *c)
 	if (err && rem == c->size)
 		reply_err(c, err);
 	else {
+		call_log(c, 0, 0);
 		fuse_reply_buf(c->req, buf, c->size - rem);
-		call_done(c, 0, 0);
 	}
 	free(buf);
 }
@@ -781,8 +803,8 @@ static void serve_statfs(struct lag_call *c)
 		reply_err(c, errno);
 		return;
 	}
+	call_log(c, 0, 0);
 	fuse_reply_statfs(c->req, &sv);
-	call_done(c, 0, 0);
 }
 
 static void lag_statfs(fuse_req_t req, fuse_ino_t ino)
@@ -844,11 +866,11 @@ static void serve_getxattr(struct lag_call *c)
 	if (n < 0)
 		reply_err(c, errno);
 	else {
+		call_log(c, 0, 0);
 		if (c->size)
 			fuse_reply_buf(c->req, buf, (size_t)n);
 		else
 			fuse_reply_xattr(c->req, (size_t)n);
-		call_done(c, 0, 0);
 	}
 	free(buf);
 }
