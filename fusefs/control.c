@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,6 +234,11 @@ static void on_sighup(struct control *ctl)
 static void *control_main(void *arg)
 {
 	struct control *ctl = arg;
+	sigset_t all;
+
+	/* SIGINT/SIGTERM must reach the thread that reads /dev/fuse. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
 
 	for (;;) {
 		struct pollfd p[3 + MAX_CLIENTS];

@@ -35,6 +35,9 @@ struct lagfs {
 	struct delay_queue *dq;
 	struct event_sink *log;        /* NULL: no event log */
 	pthread_mutex_t park_lock;     /* parked calls' state transitions */
+	pthread_cond_t drained;        /* parked == 0 while ending */
+	unsigned long parked_now;      /* parked calls not yet freed */
+	_Atomic bool ending;           /* the session ends: answer EIO */
 
 	pthread_rwlock_t rules_lock;
 	struct rule_set *rules;        /* never NULL; replaced whole */

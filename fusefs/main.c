@@ -19,12 +19,13 @@
 #include "lag_event.h"
 #include "lagfs.h"
 #include "mount_check.h"
+#include "park.h"
 #include "session_io.h"
 
 #define LAGFS_VERSION "0.1"
 
 struct options {
-	bool foreground, debug, single_thread;
+	bool foreground, debug, single_thread, remount;
 	struct fuse_args fuse_args;
 	struct rule_set *cli_rules;
 	const char *rules_file;
@@ -39,7 +40,8 @@ static void usage(FILE *to)
 {
 	fprintf(to,
 "usage: lagfs [-f] [-d] [-s] [-o OPT,...] [--rule RULE]... [--rules FILE]\n"
-"             [--log FILE | --log-fd N] [--control PATH] BACKING_DIR MOUNTPOINT\n"
+"             [--log FILE | --log-fd N] [--control PATH] [--remount]\n"
+"             BACKING_DIR MOUNTPOINT\n"
 "\n"
 "  -f               stay in the foreground\n"
 "  -d               debug output from libfuse (implies -f)\n"
@@ -50,10 +52,11 @@ static void usage(FILE *to)
 "  --log FILE       write the JSON Lines event log to FILE\n"
 "  --log-fd N       write the event log to inherited descriptor N\n"
 "  --control PATH   control socket (mode 0600): release, add, set, reload...\n"
+"  --remount        after an unmount, mount again (until SIGINT or SIGTERM)\n"
 "  -h, --help       this text;  -V, --version  the version\n"
 "\n"
 "Rule: OP [path=GLOB] [delay=DUR] [jitter=DUR] [prob=P] [hold] [max=DUR]\n"
-"     [direct_io] [eintr]   DUR takes ns, us, ms, s (e.g. 100ms)\n");
+"     [keep] [direct_io] [eintr]   DUR takes ns, us, ms, s (e.g. 100ms)\n");
 }
 
 __attribute__((format(printf, 1, 2), noreturn))
@@ -88,6 +91,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "log", required_argument, NULL, 'l' },
 		{ "log-fd", required_argument, NULL, 'L' },
 		{ "control", required_argument, NULL, 'c' },
+		{ "remount", no_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -116,6 +120,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 				die_usage("rule '%s': %s", optarg, err);
 			break;
 		case 'R': o->rules_file = optarg; break;
+		case 'M': o->remount = true; break;
 		case 'l': o->log_file = optarg; break;
 		case 'L': {
 			char *end;
@@ -137,13 +142,14 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("lagfs %s\n", LAGFS_VERSION); exit(0);
 		case ':':
-			fprintf(stderr, "lagfs: option '%s' needs an argument\n",
-				argv[optind - 1]);
-			exit(2);
+			die_usage("option '%s' needs an argument", argv[optind - 1]);
 		default:
-			fprintf(stderr, "lagfs: unknown option '%s' (try "
-				"'lagfs --help')\n", argv[optind - 1]);
-			exit(2);
+			/* getopt has not moved past a short option in a cluster */
+			if (optopt)
+				die_usage("unknown option '-%c' (try 'lagfs --help')",
+					  optopt);
+			die_usage("unknown option '%s' (try 'lagfs --help')",
+				  argv[optind - 1]);
 		}
 	}
 	if (argc - optind != 2) {
@@ -239,7 +245,6 @@ static void log_exit(struct lagfs *fs)
 static void init_fs(struct lagfs *fs, struct options *o)
 {
 	char err[512] = "";
-	int root_fd;
 
 	fs->backing = existing_dir("backing directory", o->backing);
 	fs->backing_len = strlen(fs->backing);
@@ -259,13 +264,9 @@ static void init_fs(struct lagfs *fs, struct options *o)
 	if (!fs->rules)
 		die_usage("rules file %s", err);
 	fs->op_mask = fs->rules->op_mask;
-	root_fd = open(fs->backing, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root_fd < 0)
-		die_usage("backing directory %s: %s", o->backing,
-			  strerror(errno));
-	fs->inodes = inode_table_new(root_fd);
-	if (!fs->inodes || open_files_init(&fs->files) ||
+	if (open_files_init(&fs->files) ||
 	    pthread_mutex_init(&fs->park_lock, NULL) ||
+	    pthread_cond_init(&fs->drained, NULL) ||
 	    pthread_rwlock_init(&fs->rules_lock, NULL))
 		die_usage("out of memory");
 }
@@ -306,6 +307,85 @@ static int serve(struct fuse_session *se, struct options *o)
 	return res;
 }
 
+/*
+ * A signal handler can reach only statics: the session to stop and whether
+ * a stop was asked (as opposed to an unmount ending the session).
+ */
+static struct fuse_session *volatile current_se;
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	struct fuse_session *se = current_se;
+
+	(void)sig;
+	stop_requested = 1;
+	if (se)
+		fuse_session_exit(se);
+}
+
+static int stop_signals(void)
+{
+	/* No SA_RESTART: the read of /dev/fuse must return EINTR. */
+	struct sigaction sa = { .sa_handler = on_stop };
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+
+	return sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ||
+	       sigaction(SIGPIPE, &ign, NULL) ? -1 : 0;
+}
+
+/* Mount a new session; NULL (and a message) on failure. */
+static struct fuse_session *mount_session(struct lagfs *fs, struct options *o)
+{
+	struct fuse_session *se;
+	int root_fd;
+
+	se = fuse_session_new(&o->fuse_args, &lagfs_ops, sizeof(lagfs_ops), fs);
+	if (!se)
+		return NULL; /* libfuse said which option it did not know */
+	if (fuse_session_mount(se, fs->mountpoint) != 0) {
+		fprintf(stderr, "lagfs: cannot mount %s\n", fs->mountpoint);
+		fuse_session_destroy(se);
+		return NULL;
+	}
+	root_fd = open(fs->backing, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	fs->inodes = root_fd < 0 ? NULL : inode_table_new(root_fd);
+	if (!fs->inodes || session_io_install(se) < 0) {
+		perror("lagfs: starting the session");
+		fuse_session_unmount(se);
+		fuse_session_destroy(se);
+		return NULL;
+	}
+	return se;
+}
+
+/* What a session leaves behind: parked calls, opens never released. */
+static void end_session(struct lagfs *fs, struct fuse_session *se)
+{
+	current_se = NULL;
+	park_drain(fs);
+	fuse_session_unmount(se);
+	fuse_session_destroy(se);
+	open_files_each(&fs->files, report_unreleased_one, fs);
+	open_files_destroy(&fs->files);
+	if (open_files_init(&fs->files))
+		abort();
+	inode_table_free(fs->inodes);
+	fs->inodes = NULL;
+}
+
+static void free_fs(struct lagfs *fs, struct options *o)
+{
+	rule_set_free(fs->rules);
+	rule_set_free(fs->cli_rules);
+	fuse_opt_free_args(&o->fuse_args);
+	free(fs->conn_opts);
+	free(o->control);
+	free(fs->rules_file);
+	free(fs->backing);
+	free(fs->mountpoint);
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { .fuse_args = FUSE_ARGS_INIT(0, NULL) };
@@ -327,60 +407,50 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	init_fs(&fs, &o);
 	log_fd = open_log(&o);
-
 	fs.conn_opts = fuse_parse_conn_info_opts(&o.fuse_args);
 	if (!fs.conn_opts)
 		return 2;
-	se = fuse_session_new(&o.fuse_args, &lagfs_ops, sizeof(lagfs_ops), &fs);
-	if (!se)
-		return 2; /* libfuse said which option it did not know */
-	if (fuse_set_signal_handlers(se) != 0)
-		goto out_destroy;
 	hup_fd = signalfd(-1, &hup, SFD_CLOEXEC);
-	if (hup_fd < 0) {
-		perror("lagfs: signalfd");
-		goto out_signals;
+	if (hup_fd < 0 || stop_signals() < 0) {
+		perror("lagfs: signals");
+		return 1;
 	}
-	if (fuse_session_mount(se, fs.mountpoint) != 0) {
-		fprintf(stderr, "lagfs: cannot mount %s\n", fs.mountpoint);
-		goto out_signals;
-	}
-	if (session_io_install(se) < 0) {
-		perror("lagfs: session io");
-		goto out_unmount;
-	}
-	if (fuse_daemonize(o.foreground) != 0)
-		goto out_unmount;
-	if (start_threads(&fs, &o, log_fd) < 0)
-		goto out_unmount;
+	se = mount_session(&fs, &o);
+	if (!se)
+		return 2;
+	/* Threads start only after daemonizing: fork keeps none of them. */
+	if (fuse_daemonize(o.foreground) != 0 ||
+	    start_threads(&fs, &o, log_fd) < 0)
+		goto out;
 	ctl = control_start(&fs, o.control, hup_fd, err, sizeof(err));
 	if (!ctl) {
 		fprintf(stderr, "lagfs: %s\n", err);
-		goto out_unmount;
+		goto out;
 	}
-	log_start(&fs);
-	res = serve(se, &o) ? 1 : 0;
-out_unmount:
+	for (;;) {
+		current_se = se;
+		log_start(&fs);
+		res = serve(se, &o) ? 1 : 0;
+		end_session(&fs, se);
+		se = NULL;
+		/* --remount: an unmount ends only the session. */
+		if (!o.remount || stop_requested || res)
+			break;
+		se = mount_session(&fs, &o);
+		if (!se) {
+			res = 1;
+			break;
+		}
+	}
+out:
+	if (se)
+		end_session(&fs, se);
 	if (fs.dq)
 		dq_destroy(fs.dq);
-	fuse_session_unmount(se);
-out_signals:
-	fuse_remove_signal_handlers(se);
-out_destroy:
-	fuse_session_destroy(se);
 	control_stop(ctl);
-	open_files_each(&fs.files, report_unreleased_one, &fs);
 	log_exit(&fs);
 	event_sink_close(fs.log);
 	open_files_destroy(&fs.files);
-	inode_table_free(fs.inodes);
-	rule_set_free(fs.rules);
-	rule_set_free(fs.cli_rules);
-	fuse_opt_free_args(&o.fuse_args);
-	free(fs.conn_opts);
-	free(o.control);
-	free(fs.rules_file);
-	free(fs.backing);
-	free(fs.mountpoint);
+	free_fs(&fs, &o);
 	return res;
 }

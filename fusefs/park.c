@@ -83,11 +83,17 @@ static void event_for(struct lag_call *c, struct lag_event *e, const char *ev)
 
 static void free_call(struct lag_call *c)
 {
+	struct lagfs *fs = c->fs;
+
 	free(c->path);
-	if (c->parked) {
-		free(c->heap_blob);
-		free(c);
-	}
+	if (!c->parked)
+		return;
+	free(c->heap_blob);
+	free(c);
+	pthread_mutex_lock(&fs->park_lock);
+	if (--fs->parked_now == 0)
+		pthread_cond_broadcast(&fs->drained);
+	pthread_mutex_unlock(&fs->park_lock);
 }
 
 void call_log(struct lag_call *c, int result, uint64_t fh)
@@ -129,6 +135,8 @@ static void fire(struct dq_item *item, enum dq_reason why)
 	 * away, so the call can be freed once served.
 	 */
 	fuse_req_interrupt_func(c->req, NULL, NULL);
+	if (atomic_load(&c->fs->ending))
+		why = DQ_SHUTDOWN;
 	switch (why) {
 	case DQ_DEADLINE:
 		c->how = c->hold ? "max" : "delay";
@@ -148,6 +156,11 @@ static void fire(struct dq_item *item, enum dq_reason why)
 	free_call(c);
 }
 
+static bool ends_on_interrupt(const struct lag_call *c)
+{
+	return (c->hold && !c->keep) || c->eintr;
+}
+
 static void on_interrupt(fuse_req_t req, void *data)
 {
 	struct lag_call *c = data;
@@ -165,7 +178,7 @@ static void on_interrupt(fuse_req_t req, void *data)
 	pthread_mutex_lock(&fs->park_lock);
 	if (c->state == CALL_NEW) {
 		c->state = CALL_INTERRUPTED_EARLY;
-	} else if (c->state == CALL_PARKED && (c->hold || c->eintr) &&
+	} else if (c->state == CALL_PARKED && ends_on_interrupt(c) &&
 		   dq_cancel(fs->dq, &c->item)) {
 		c->state = CALL_DONE;
 		answer = true;
@@ -225,7 +238,7 @@ static struct lag_call *copy_to_heap(const struct lag_call *src)
 }
 
 struct decision {
-	bool apply, hold, eintr;
+	bool apply, hold, keep, eintr;
 	uint64_t delay_ns, max_ns;
 };
 
@@ -247,6 +260,7 @@ static struct decision decide(struct lag_call *c)
 	    rule_applies(r, &seed)) {
 		d.apply = true;
 		d.hold = r->hold;
+		d.keep = r->keep;
 		d.eintr = r->eintr;
 		d.delay_ns = r->hold ? r->max_ns : rule_delay_ns(r, &seed);
 	}
@@ -282,6 +296,7 @@ static void park(struct lag_call *src, struct decision d)
 	}
 	c->parked = true;
 	c->hold = d.hold;
+	c->keep = d.keep;
 	c->eintr = d.eintr;
 	c->state = CALL_NEW;
 	c->item.fire = fire;
@@ -292,10 +307,13 @@ static void park(struct lag_call *src, struct decision d)
 	call_path(c); /* the control channel releases by path */
 	log_park(c);
 
+	pthread_mutex_lock(&fs->park_lock);
+	fs->parked_now++;
+	pthread_mutex_unlock(&fs->park_lock);
 	/* May call on_interrupt right here if the kernel already asked. */
 	fuse_req_interrupt_func(c->req, on_interrupt, c);
 	pthread_mutex_lock(&fs->park_lock);
-	early = c->state == CALL_INTERRUPTED_EARLY && (c->hold || c->eintr);
+	early = c->state == CALL_INTERRUPTED_EARLY && ends_on_interrupt(c);
 	if (!early) {
 		c->state = CALL_PARKED;
 		if (dq_park(fs->dq, &c->item, deadline) < 0) {
@@ -360,4 +378,15 @@ size_t park_release(struct lagfs *fs, const char *glob)
 	struct release_arg ra = { .glob = glob };
 
 	return dq_release_if(fs->dq, release_match, &ra);
+}
+
+void park_drain(struct lagfs *fs)
+{
+	atomic_store(&fs->ending, true);
+	park_release(fs, NULL);
+	pthread_mutex_lock(&fs->park_lock);
+	while (fs->parked_now)
+		pthread_cond_wait(&fs->drained, &fs->park_lock);
+	pthread_mutex_unlock(&fs->park_lock);
+	atomic_store(&fs->ending, false);
 }

@@ -56,7 +56,7 @@ struct lag_call {
 	/* what dispatch found out */
 	char *path;                /* below the mount root, malloc'd, or NULL */
 	bool parked;
-	bool hold, eintr;
+	bool hold, keep, eintr;
 	uint64_t t_arrive_ns;
 	int64_t planned_ns;        /* -1: hold without limit */
 	const char *how;           /* how a parked call ended */
@@ -82,5 +82,9 @@ const char *call_path(struct lag_call *c);
 /* Control channel: release held/delayed calls whose path matches glob
  * (NULL: all). Returns how many. */
 size_t park_release(struct lagfs *fs, const char *glob);
+
+/* The session ends: answer every parked call with EIO and wait until all
+ * are answered and freed (replies to a dead connection fail harmlessly). */
+void park_drain(struct lagfs *fs);
 
 #endif

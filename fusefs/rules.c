@@ -60,7 +60,7 @@ static bool is_blank(char c)
 
 /* Which keys a line set, to refuse duplicates and check combinations. */
 struct seen {
-	bool delay, jitter, prob, max, path, hold, direct_io, eintr;
+	bool delay, jitter, prob, max, path, hold, direct_io, eintr, keep;
 };
 
 /* Next blank-separated word of *p, copied into w (a backslash keeps the
@@ -140,6 +140,9 @@ static int set_flag(const char *word, struct rule *r, struct seen *s,
 	} else if (!strcmp(word, "eintr")) {
 		seen = &s->eintr;
 		flag = &r->eintr;
+	} else if (!strcmp(word, "keep")) {
+		seen = &s->keep;
+		flag = &r->keep;
 	} else if (!strcmp(word, "path") || !strcmp(word, "delay") ||
 		   !strcmp(word, "jitter") || !strcmp(word, "prob") ||
 		   !strcmp(word, "max")) {
@@ -181,7 +184,7 @@ static int set_value(const char *key, const char *val, struct rule *r,
 	else if (!strcmp(key, "max"))
 		seen = &s->max;
 	else if (!strcmp(key, "hold") || !strcmp(key, "direct_io") ||
-		 !strcmp(key, "eintr"))
+		 !strcmp(key, "eintr") || !strcmp(key, "keep"))
 		return fail(err, errlen, "%s takes no value", key);
 	else
 		return fail(err, errlen, "unknown key '%s'", key);
@@ -223,6 +226,8 @@ static int check_rule(struct rule *r, const struct seen *s, char *err,
 			    "hold and delay=/jitter= do not mix (use max=)");
 	if (r->eintr && !delays)
 		return fail(err, errlen, "eintr needs delay= or jitter=");
+	if (r->keep && !r->hold)
+		return fail(err, errlen, "keep needs hold");
 	if (r->direct_io && r->op != LAG_OP_OPEN && r->op != LAG_OP_CREATE)
 		return fail(err, errlen,
 			    "direct_io only applies to open and create");

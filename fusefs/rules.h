@@ -5,7 +5,7 @@
  * rules file ('#' starts a comment, blank lines are ignored):
  *
  *   OP [path=GLOB] [delay=DUR] [jitter=DUR] [prob=P] [hold] [max=DUR]
- *      [direct_io] [eintr]
+ *      [direct_io] [eintr] [keep]
  *
  *   OP        an op name from lag_op_names (e.g. read, write, open), or "*"
  *             for every op
@@ -21,6 +21,8 @@
  *             control-channel release (served normally)
  *   direct_io on open/create: reply with FOPEN_DIRECT_IO (uncached IO)
  *   eintr     a delay (not hold) rule that ends with EINTR on interrupt too
+ *   keep      a hold that an interrupt does not end (it is only logged):
+ *             the caller waits until max= or a release
  *
  * The first rule whose OP and path match decides; prob then decides whether
  * it applies this time. direct_io is taken from the first matching open/create
@@ -63,6 +65,7 @@ struct rule {
 	uint64_t max_ns;     /* hold limit; DURATION_INF for none */
 	bool direct_io;
 	bool eintr;
+	bool keep;
 	char *text;          /* the rule as written, for logs and "rules" */
 };
 

@@ -31,4 +31,19 @@ wait "$reader" 2>/dev/null
 ok "a SIGKILLed reader is interrupted and reaped" \
 	test "$(count_events "$T/fs/log" ev=read how=interrupt)" = 2
 lagfs_stop fs
+
+# keep: the interrupt is logged but does not end the hold; a release does.
+lagfs_start keep --rule 'open direct_io' --rule 'read hold keep max=60s' || exit 1
+echo data >"$T/keep/back/f"
+"$H/hold_reader" "$T/keep/mnt/f" >"$T/out2" &
+reader=$!
+wait_for 10 has_event "$T/keep/log" ev=park op=read hold=1
+kill -USR1 "$reader"
+ok "with keep, the interrupt is logged" wait_for 10 has_event "$T/keep/log" ev=interrupt op=read
+ok "but the read stays parked" grep -q '"parked_now":1,' <(ctl keep stats)
+ok "until the control channel releases it" grep -q '^ok released 1$' <(ctl keep release)
+wait "$reader"
+ok "then it is served normally" test "$(cat "$T/out2")" = "read 5"
+ok "and logged as ended by the release" has_event "$T/keep/log" ev=read how=release result=0
+lagfs_stop keep
 done_testing

@@ -65,7 +65,13 @@ static void test_parse_keys(void)
 			   "prob=0.25 eintr"), "text is the rule, trimmed");
 		rule_free(&r);
 	}
+	if (!parses("read hold keep max=2s", &r)) {
+		ok(r.hold && r.keep && r.max_ns == 2000 * MS,
+		   "keep: a hold that interrupts do not end");
+		rule_free(&r);
+	}
 	if (!parses("write hold", &r)) {
+		ok(!r.keep, "a hold ends on interrupt unless keep");
 		ok(r.hold && r.max_ns == RULE_HOLD_DEFAULT_MAX_NS &&
 		   r.delay_ns == 0, "hold defaults to max=60s");
 		rule_free(&r);
@@ -170,6 +176,9 @@ static void test_parse_errors(void)
 	refuses("read hold delay=1ms",
 		"hold and delay=/jitter= do not mix (use max=)");
 	refuses("read hold eintr", "eintr needs delay= or jitter=");
+	refuses("read delay=1ms keep", "keep needs hold");
+	refuses("read hold keep=1", "keep takes no value");
+	refuses("read hold keep keep", "duplicate key 'keep'");
 	refuses("read delay=1ms delay=2ms", "duplicate key 'delay'");
 	refuses("read hold hold", "duplicate key 'hold'");
 	refuses("read hold=1", "hold takes no value");

@@ -1,0 +1,71 @@
+/*
+ * engine: how lagrace's child puts IO in flight, one file per engine, in the
+ * manner of fio's ioengines. Each engine fills one struct engine_ops; the
+ * core (iteration.c) never looks at an engine's name except to find it.
+ *
+ * An engine runs in the child process that lagrace will SIGKILL. run() opens
+ * the files, puts IO in flight and then waits for it (and, for engines that
+ * keep going, submits more) until it is killed. It returns only on a setup
+ * error, with a one-line reason on stderr; the child then exits with the
+ * status it returns.
+ */
+#ifndef ENGINE_H
+#define ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* The files each lane's backing directory holds: DIR/lag-0.lag ... */
+#define ENGINE_FILE_FMT "%s/lag-%u.lag"
+#define ENGINE_FILE_SIZE (1u << 20)
+
+struct engine_opts {
+	const char *dir;      /* the mountpoint: files are ENGINE_FILE_FMT */
+	bool direct;          /* open with O_DIRECT */
+	bool async;           /* io_uring: IOSQE_ASYNC (force the io-wq punt) */
+	bool write;           /* write instead of read */
+	unsigned qd;          /* IOs in flight at once (>= 1) */
+	unsigned nfiles;      /* files used (>= 1) */
+	size_t bs;            /* bytes per IO, a multiple of 4096 */
+	unsigned seed;        /* random choices (mixed) */
+};
+
+struct engine_ops {
+	const char *name;
+	const char *help;     /* one line for --help */
+	int (*run)(const struct engine_opts *o);
+};
+
+/* The engines, NULL-terminated, and lookup by name (NULL if unknown). */
+extern const struct engine_ops *const engines[];
+const struct engine_ops *engine_find(const char *name);
+
+/* Helpers every engine uses: open file i of o (with O_DIRECT if asked),
+ * and an aligned buffer of o->bs bytes. -1/NULL with a message on stderr. */
+int engine_open(const struct engine_opts *o, unsigned i, int extra_flags);
+void *engine_buffer(const struct engine_opts *o);
+
+/* The engines themselves (driver/X_engine.c). */
+extern const struct engine_ops engine_uring, engine_aio, engine_sync,
+	engine_mixed;
+
+/* Where IO number k goes: file k % nfiles, at the (k / nfiles)-th bs-sized
+ * slot of that file, wrapping at ENGINE_FILE_SIZE. IOs 0 .. nfiles *
+ * (ENGINE_FILE_SIZE / bs) - 1 are all at distinct places. */
+void engine_place(const struct engine_opts *o, unsigned long k,
+		  unsigned *file, off_t *offset);
+
+/* Counters an engine keeps for whoever forked it, if engine_stats points
+ * somewhere (a MAP_SHARED mapping made before the fork); NULL (the
+ * default) counts nothing. Only the child writes them. */
+struct engine_stats {
+	unsigned long submitted;  /* IOs handed to the kernel (mixed: ops) */
+	unsigned long completed;  /* of those, finished */
+	unsigned long errors;     /* of those, failed (EINTR, ENOENT...) */
+};
+extern struct engine_stats *engine_stats;
+void engine_count(unsigned long submitted, unsigned long completed,
+		  unsigned long errors);
+
+#endif

@@ -1,0 +1,92 @@
+/*
+ * engines: the table of IO engines, lookup by name, and the helpers every
+ * engine shares (opening the lane's files, aligned buffers, where each IO
+ * goes, the optional counters).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+
+const struct engine_ops *const engines[] = {
+	&engine_uring,
+	&engine_aio,
+	&engine_sync,
+	&engine_mixed,
+	NULL,
+};
+
+struct engine_stats *engine_stats;
+
+const struct engine_ops *engine_find(const char *name)
+{
+	for (unsigned i = 0; engines[i]; i++)
+		if (!strcmp(engines[i]->name, name))
+			return engines[i];
+	return NULL;
+}
+
+/* Read-only, or read-write for o->write; O_DIRECT for o->direct; plus
+ * extra_flags (O_RDWR, O_DIRECT...). */
+int engine_open(const struct engine_opts *o, unsigned i, int extra_flags)
+{
+	char path[PATH_MAX];
+	int flags = (o->write ? O_RDWR : O_RDONLY) | O_CLOEXEC | extra_flags;
+	int fd;
+
+	if (o->direct)
+		flags |= O_DIRECT;
+	if (snprintf(path, sizeof(path), ENGINE_FILE_FMT, o->dir, i) >=
+	    (int)sizeof(path)) {
+		fprintf(stderr, "lagrace: %s: %s\n", o->dir,
+			strerror(ENAMETOOLONG));
+		return -1;
+	}
+	fd = open(path, flags);
+	if (fd < 0)
+		fprintf(stderr, "lagrace: open %s: %s\n", path, strerror(errno));
+	return fd;
+}
+
+/* Filled with a pattern, so that writes write something defined. */
+void *engine_buffer(const struct engine_opts *o)
+{
+	void *buf;
+	int err = posix_memalign(&buf, 4096, o->bs);
+
+	if (err) {
+		fprintf(stderr, "lagrace: engine buffer of %zu bytes: %s\n",
+			o->bs, strerror(err));
+		return NULL;
+	}
+	memset(buf, 'l', o->bs);
+	return buf;
+}
+
+void engine_place(const struct engine_opts *o, unsigned long k,
+		  unsigned *file, off_t *offset)
+{
+	unsigned long slots = ENGINE_FILE_SIZE / o->bs;
+
+	if (!slots)
+		slots = 1;
+	*file = k % o->nfiles;
+	*offset = (off_t)((k / o->nfiles) % slots * o->bs);
+}
+
+void engine_count(unsigned long submitted, unsigned long completed,
+		  unsigned long errors)
+{
+	struct engine_stats *s = engine_stats;
+
+	if (!s)
+		return;
+	__atomic_add_fetch(&s->submitted, submitted, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&s->completed, completed, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&s->errors, errors, __ATOMIC_RELAXED);
+}

@@ -1,0 +1,503 @@
+#include "iteration.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "verdict.h"
+
+#define MS 1000000ull
+#define ARRIVAL_TIMEOUT_NS (5000 * MS)
+/* Until lagfs has logged the child's release the mount is surely busy:
+ * probe slowly; after it, fast, to time the moment it frees. */
+#define PROBE_SLOW_NS (2000 * 1000ull)
+#define PROBE_FAST_NS (100 * 1000ull)
+#define RETRY_NS MS
+#define EXIT_TIMEOUT_NS (5000 * MS)
+
+struct iter {
+	struct lane_env *env;
+	const struct race_cfg *cfg;
+	struct iter_result *r;
+	struct lagfs_proc *lp;
+	struct ev_rec *ev;
+	size_t n, cap;
+	pid_t child;
+	int pidfd;
+	bool hold_released;
+};
+
+static void fail(struct iter *it, const char *fmt, const char *a)
+{
+	if (!it->r->error) {
+		it->r->error = 1;
+		snprintf(it->r->err, sizeof(it->r->err), fmt, a);
+	}
+}
+
+static void record(struct iter *it, const struct lag_event *e)
+{
+	if (it->n == it->cap) {
+		size_t cap = it->cap ? it->cap * 2 : 256;
+		struct ev_rec *ev = realloc(it->ev, cap * sizeof(*ev));
+
+		if (!ev)
+			return; /* the verdict sees fewer events; never wrong */
+		it->ev = ev;
+		it->cap = cap;
+	}
+	ev_rec_from(&it->ev[it->n++], e);
+}
+
+/* One event into the record, waiting until deadline: 1, 0 timeout, -1 end */
+static int pump(struct iter *it, uint64_t deadline)
+{
+	struct lag_event *e;
+	int r;
+
+	if (!it->lp->events)
+		return -1; /* lagfs was killed */
+	e = malloc(sizeof(*e));
+	if (!e)
+		return -1;
+	r = event_stream_next(it->lp->events, e, deadline);
+	if (r == 1)
+		record(it, e);
+	free(e);
+	return r;
+}
+
+static bool is_childs(struct iter *it, uint64_t fh)
+{
+	return verdict_fh_is_childs(it->ev, it->n, it->child, fh);
+}
+
+/* The IO that tells us the child is where we want it: t of that event. */
+static uint64_t arrived(struct iter *it)
+{
+	for (size_t i = 0; i < it->n; i++) {
+		const struct ev_rec *e = &it->ev[i];
+
+		if (it->cfg->arrival == ARRIVE_OPEN) {
+			if ((!strcmp(e->ev, "open") || !strcmp(e->ev, "create")) &&
+			    e->pid == it->child)
+				return e->t_ns;
+		} else if (!strcmp(e->ev, "park") && is_childs(it, e->fh)) {
+			return e->t_ns;
+		}
+	}
+	return 0;
+}
+
+static struct verdict current(struct iter *it)
+{
+	struct verdict_in in = { .child = it->child, .t_reap = it->r->t_reap,
+				 .ev = it->ev, .n = it->n };
+	struct verdict v;
+
+	verdict_compute(&in, &v);
+	return v;
+}
+
+static bool all_released(struct iter *it)
+{
+	struct verdict v = current(it);
+
+	return v.child_opens && v.never_released == 0;
+}
+
+static void start_child(struct iter *it)
+{
+	struct engine_opts eo = it->cfg->eo;
+
+	eo.dir = it->env->mnt;
+	eo.seed = it->env->seed + it->r->index;
+	it->child = fork();
+	if (it->child == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		_exit(it->cfg->engine->run(&eo));
+	}
+	if (it->child < 0) {
+		fail(it, "fork: %s", strerror(errno));
+		return;
+	}
+	it->r->child = it->child;
+	it->pidfd = (int)syscall(SYS_pidfd_open, it->child, 0);
+	if (it->pidfd < 0)
+		fail(it, "pidfd_open: %s", strerror(errno));
+}
+
+static bool child_exited(struct iter *it)
+{
+	struct pollfd p = { .fd = it->pidfd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1;
+}
+
+static void release_hold(struct iter *it)
+{
+	char reply[128];
+
+	if (it->hold_released)
+		return;
+	it->hold_released = true;
+	it->r->t_hold_released = lag_now_ns();
+	if (lagfs_control(it->lp->sock, "release", reply, sizeof(reply)) < 0)
+		fail(it, "control: %s", reply);
+}
+
+static void wait_arrival(struct iter *it)
+{
+	uint64_t deadline = lag_now_ns() + ARRIVAL_TIMEOUT_NS;
+
+	while (!(it->r->t_io = arrived(it))) {
+		if (child_exited(it)) {
+			fail(it, "the child exited before its IO arrived%s", "");
+			return;
+		}
+		if (pump(it, lag_now_ns() + 10 * MS) < 0 ||
+		    lag_now_ns() > deadline) {
+			fail(it, "the child's IO did not reach lagfs%s", "");
+			return;
+		}
+	}
+	if (it->cfg->kill_jitter_ns) {
+		uint64_t until = lag_now_ns() +
+				 (uint64_t)rand_r(&it->env->seed) %
+					 it->cfg->kill_jitter_ns;
+
+		while (lag_now_ns() < until && pump(it, until) >= 0)
+			;
+	}
+}
+
+static ssize_t read_proc(pid_t pid, const char *what, char *buf, size_t cap)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, what);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, cap - 1);
+	close(fd);
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
+/*
+ * Has the killed child reached the point where it waits for its io-wq
+ * workers on its way out? do_exit() calls io_uring_files_cancel() before
+ * it sets PF_EXITING, and the main thread then sleeps uninterruptibly in
+ * io_uring code (io_wq_put_and_exit on 6.18). A request completed from
+ * then on is a dying task's.
+ */
+static bool child_exiting(pid_t pid)
+{
+	char buf[512], wchan[128], *p, state;
+	unsigned long flags = 0;
+
+	if (read_proc(pid, "stat", buf, sizeof(buf)) <= 0)
+		return true; /* gone */
+	p = strrchr(buf, ')'); /* the name may hold spaces and parens */
+	if (!p || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %lu", &state,
+			 &flags) != 2)
+		return false;
+	if (state == 'Z' || (flags & 0x4 /* PF_EXITING */))
+		return true;
+	return state == 'D' && read_proc(pid, "wchan", wchan,
+					 sizeof(wchan)) > 0 &&
+	       !strncmp(wchan, "io_", 3);
+}
+
+static void kill_and_reap(struct iter *it)
+{
+	struct iter_result *r = it->r;
+	uint64_t hold_deadline;
+	int status;
+
+	r->t_kill = lag_now_ns();
+	if (kill(it->child, SIGKILL) < 0) {
+		fail(it, "kill: %s", strerror(errno));
+		return;
+	}
+	hold_deadline = r->t_kill + it->cfg->reap_wait_ns;
+	while (!child_exited(it)) {
+		struct pollfd p[2] = {
+			{ .fd = it->pidfd, .events = POLLIN },
+			{ .fd = it->lp->events ? event_stream_fd(it->lp->events)
+					       : -1, .events = POLLIN },
+		};
+
+		struct timespec tick = { .tv_nsec = 100000 };
+
+		if (it->cfg->release_on_exit && !it->hold_released &&
+		    child_exiting(it->child))
+			release_hold(it);
+		/* A reap that waits for a held reply (aio's exit, sync
+		 * direct IO) would wait for ever: let the hold go. */
+		if (lag_now_ns() > hold_deadline && !it->hold_released) {
+			r->reap_blocked = true;
+			release_hold(it);
+		}
+		if (ppoll(p, 2, &tick, NULL) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents)
+			pump(it, 0);
+	}
+	while (waitpid(it->child, &status, 0) < 0 && errno == EINTR)
+		;
+	r->t_reap = lag_now_ns();
+	r->child_status = status;
+	/* Still referenced now that the child is gone? MNT_EXPIRE asks
+	 * without unmounting (fusermount3 offers no such question). */
+	if (!it->cfg->fusermount)
+		r->busy_at_reap = umount2(it->env->mnt, MNT_EXPIRE) < 0 &&
+				  errno == EBUSY;
+}
+
+/* A real unmount (flags 0 or MNT_DETACH): 0 or an errno. */
+static int unmount(struct iter *it, int flags)
+{
+	if (it->env->shared) {
+		/* Never unmount someone else's lagfs: MNT_EXPIRE only asks. */
+		if (umount2(it->env->mnt, MNT_EXPIRE) == 0)
+			return 0;
+		return errno == EAGAIN ? 0 : errno;
+	}
+	if (it->cfg->fusermount) {
+		const char *lazy[] = { "fusermount3", "-u", "-z", it->env->mnt,
+				       NULL };
+		const char *plain[] = { "fusermount3", "-u", it->env->mnt, NULL };
+		const char **argv = flags ? lazy : plain;
+		int st, pfd[2];
+		char out[256] = "";
+		ssize_t n;
+		pid_t pid;
+
+		if (pipe(pfd) < 0)
+			return errno;
+		pid = fork();
+		if (pid == 0) {
+			dup2(pfd[1], 2);
+			execvp(argv[0], (char *const *)argv);
+			_exit(127);
+		}
+		close(pfd[1]);
+		n = read(pfd[0], out, sizeof(out) - 1);
+		close(pfd[0]);
+		out[n > 0 ? n : 0] = '\0';
+		waitpid(pid, &st, 0);
+		if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+			return 0;
+		return strstr(out, "busy") ? EBUSY : EIO;
+	}
+	return umount2(it->env->mnt, flags) == 0 ? 0 : errno;
+}
+
+/* Is the mount free now? MNT_EXPIRE answers without unmounting. */
+static bool probe_free(struct iter *it)
+{
+	if (it->cfg->fusermount)
+		return all_released(it); /* no probe without privilege */
+	return umount2(it->env->mnt, MNT_EXPIRE) < 0 && errno == EAGAIN;
+}
+
+static void busy_phase(struct iter *it)
+{
+	struct iter_result *r = it->r;
+	uint64_t deadline = r->t_umount1 + it->cfg->limit_ns;
+	uint64_t hold_until = r->t_umount1 + it->cfg->hold_ns;
+
+	while (lag_now_ns() < hold_until && pump(it, hold_until) >= 0)
+		;
+	release_hold(it);
+	while (lag_now_ns() < deadline) {
+		bool released = all_released(it);
+		uint64_t tick = it->cfg->mitigate == MIT_RETRY ? RETRY_NS
+				: released ? PROBE_FAST_NS : PROBE_SLOW_NS;
+		uint64_t now;
+
+		if (pump(it, lag_now_ns() + tick) < 0)
+			break;
+		now = lag_now_ns();
+		if (it->cfg->mitigate == MIT_RETRY && !r->umount_ok &&
+		    r->retries < it->cfg->retry_max) {
+			r->retries++;
+			if (unmount(it, 0) == 0) {
+				r->umount_ok = true;
+				r->t_free = r->t_umount_done = now;
+				return;
+			}
+		} else if (!r->t_free && probe_free(it)) {
+			r->t_free = now;
+		}
+		if (r->t_free && (released || now > r->t_free + 50 * MS))
+			return;
+	}
+}
+
+static void unmount_phase(struct iter *it)
+{
+	struct iter_result *r = it->r;
+	int err;
+
+	if (it->cfg->mitigate == MIT_WAIT_RELEASE) {
+		uint64_t deadline = lag_now_ns() + it->cfg->limit_ns;
+
+		release_hold(it);
+		while (!all_released(it) && lag_now_ns() < deadline &&
+		       pump(it, deadline) >= 0)
+			;
+	}
+	/* Timed at the call: a successful unmount of FUSE takes a while. */
+	r->t_umount1 = lag_now_ns();
+	err = unmount(it, it->cfg->mitigate == MIT_LAZY ? MNT_DETACH : 0);
+	r->umount1_errno = err;
+	r->ebusy = err == EBUSY;
+	if (!err) {
+		r->umount_ok = true;
+		r->t_umount_done = r->t_umount1;
+		if (it->cfg->mitigate == MIT_LAZY) {
+			uint64_t deadline = lag_now_ns() + it->cfg->limit_ns;
+
+			release_hold(it);
+			while (!all_released(it) && lag_now_ns() < deadline &&
+			       pump(it, deadline) >= 0)
+				;
+		}
+		return;
+	}
+	if (err != EBUSY) {
+		fail(it, "umount: %s", strerror(err));
+		return;
+	}
+	busy_phase(it);
+	if (!r->umount_ok && !it->env->shared) {
+		err = unmount(it, 0);
+		if (err) {
+			fail(it, "the mount stayed busy: %s", strerror(err));
+			unmount(it, MNT_DETACH);
+		} else {
+			r->umount_ok = true;
+		}
+		r->t_umount_done = lag_now_ns();
+	}
+}
+
+/* Unmounted, lagfs ends the session (its last events: the child's late
+ * releases, unreleased opens) and mounts again: "start". */
+static void finish_lagfs(struct iter *it)
+{
+	uint64_t deadline = lag_now_ns() + EXIT_TIMEOUT_NS;
+	int r;
+
+	if (it->env->shared) {
+		while (pump(it, 0) == 1)
+			;
+		return;
+	}
+	it->env->mounted = false;
+	if (!it->r->umount_ok) {
+		lagfs_proc_stop(it->lp);
+		return;
+	}
+	while ((r = pump(it, deadline)) == 1) {
+		if (!strcmp(it->ev[it->n - 1].ev, LAG_EV_START)) {
+			it->n--; /* the next iteration's */
+			it->env->mounted = true;
+			return;
+		}
+	}
+	fail(it, "lagfs did not mount again after the unmount%s", "");
+	lagfs_proc_stop(it->lp);
+}
+
+void iteration_cleanup(struct lane_env *env)
+{
+	if (!env->shared)
+		lagfs_proc_stop(&env->proc);
+}
+
+static void judge(struct iter *it)
+{
+	struct iter_result *r = it->r;
+	struct verdict v = current(it);
+
+	r->t_open = v.t_first_open;
+	r->t_release = v.t_last_release;
+	r->child_opens = v.child_opens;
+	r->releases_after_reap = v.released_after;
+	/*
+	 * FUSE sends RELEASE asynchronously after the last fput, so a release
+	 * logged just after the reap may still come from an fput the child did
+	 * itself. Late means the kernel also said the mount was busy once the
+	 * child was reaped.
+	 */
+	if (it->cfg->fusermount)
+		r->busy_at_reap = r->ebusy;
+	r->late_release = v.late_release && r->busy_at_reap;
+	r->lateness_ns = v.lateness_ns; /* also when not late: for the report */
+	r->interrupts = v.interrupts;
+	r->lagfs_lost_release = v.never_released > 0;
+	snprintf(r->io_how, sizeof(r->io_how), "%s", v.io_how);
+	if (r->ebusy && r->t_free)
+		r->busy_ns = r->t_free - r->t_umount1;
+}
+
+int iteration_run(struct lane_env *env, unsigned index, struct iter_result *r)
+{
+	struct iter it = { .env = env, .cfg = env->cfg, .r = r, .pidfd = -1 };
+	char err[180];
+
+	memset(r, 0, sizeof(*r));
+	r->lane = env->lane;
+	r->index = index;
+	r->t_start = lag_now_ns();
+	it.lp = &env->proc;
+	if (!env->shared && !env->mounted) {
+		lagfs_proc_stop(it.lp);
+		if (lagfs_proc_start(it.lp, env->cfg->lagfs_bin, env->back,
+				     env->mnt, env->sock, env->cfg->rules,
+				     env->cfg->fuse_opts, env->errlog, err,
+				     sizeof(err)) < 0) {
+			fail(&it, "lagfs: %s", err);
+			return -1;
+		}
+		env->mounted = true;
+	}
+	r->t_mounted = lag_now_ns();
+	start_child(&it);
+	if (!r->error)
+		wait_arrival(&it);
+	if (it.child > 0 && !r->t_reap) {
+		kill_and_reap(&it);
+	}
+	if (!r->error)
+		unmount_phase(&it);
+	if (r->error && !r->umount_ok && !env->shared) {
+		/* Whatever went wrong, leave no mount behind. */
+		release_hold(&it);
+		if (unmount(&it, 0) && unmount(&it, MNT_DETACH))
+			lagfs_proc_kill(it.lp);
+	}
+	finish_lagfs(&it);
+	judge(&it);
+	r->t_end = lag_now_ns();
+	if (it.pidfd >= 0)
+		close(it.pidfd);
+	free(it.ev);
+	return r->error ? -1 : 0;
+}

@@ -1,0 +1,242 @@
+#include "lagfs_proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define LOG_FD 3
+#define START_TIMEOUT_NS (10ull * 1000000000ull)
+
+static void exec_lagfs(const char *bin, const char *back, const char *mnt,
+		       const char *sock, const char *const *rules,
+		       const char *fuse_opts, const char *stderr_path,
+		       int log_fd)
+{
+	const char *argv[64];
+	char fd_arg[16];
+	int n = 0, efd;
+
+	/* lagfs must not outlive the lane that started it. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	efd = open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (efd >= 0)
+		dup2(efd, STDERR_FILENO);
+	if (dup2(log_fd, LOG_FD) < 0)
+		_exit(127);
+	snprintf(fd_arg, sizeof(fd_arg), "%d", LOG_FD);
+	argv[n++] = bin;
+	argv[n++] = "-f";
+	argv[n++] = "-s"; /* its handlers never block: one thread serves */
+	argv[n++] = "--remount"; /* one lagfs serves all of a lane's mounts */
+	if (fuse_opts) {
+		argv[n++] = "-o";
+		argv[n++] = fuse_opts;
+	}
+	argv[n++] = "--log-fd";
+	argv[n++] = fd_arg;
+	argv[n++] = "--control";
+	argv[n++] = sock;
+	for (; *rules && n < 58; rules++) {
+		argv[n++] = "--rule";
+		argv[n++] = *rules;
+	}
+	argv[n++] = back;
+	argv[n++] = mnt;
+	argv[n] = NULL;
+	execv(bin, (char *const *)argv);
+	fprintf(stderr, "lagrace: exec %s: %s\n", bin, strerror(errno));
+	_exit(127);
+}
+
+static void tail_of(const char *path, char *out, size_t cap)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+
+	snprintf(out, cap, "no message");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (*line)
+			snprintf(out, cap, "%s", line);
+	}
+	fclose(f);
+}
+
+int lagfs_proc_start(struct lagfs_proc *p, const char *lagfs_bin,
+		     const char *back, const char *mnt, const char *sock,
+		     const char *const *rules, const char *fuse_opts,
+		     const char *stderr_path, char *err, size_t errlen)
+{
+	struct lag_event e;
+	int pfd[2], r;
+	uint64_t deadline;
+
+	memset(p, 0, sizeof(*p));
+	p->mnt = mnt;
+	p->sock = sock;
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	p->pid = fork();
+	if (p->pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (p->pid == 0)
+		exec_lagfs(lagfs_bin, back, mnt, sock, rules, fuse_opts,
+			   stderr_path, pfd[1]);
+	close(pfd[1]);
+	p->events = event_stream_open(pfd[0], false, NULL);
+	if (!p->events) {
+		close(pfd[0]);
+		snprintf(err, errlen, "out of memory");
+		lagfs_proc_kill(p);
+		return -1;
+	}
+	deadline = lag_now_ns() + START_TIMEOUT_NS;
+	while ((r = event_stream_next(p->events, &e, deadline)) == 1) {
+		if (!strcmp(e.ev, LAG_EV_START)) {
+			p->t_ready_ns = e.t_ns;
+			return 0;
+		}
+	}
+	lagfs_proc_kill(p);
+	tail_of(stderr_path, err, errlen);
+	if (r == 0)
+		snprintf(err, errlen, "lagfs did not start within 10 s");
+	return -1;
+}
+
+int lagfs_proc_attach(struct lagfs_proc *p, const char *mnt,
+		      const char *log_path, const char *sock, char *err,
+		      size_t errlen)
+{
+	int fd = open(log_path, O_RDONLY | O_CLOEXEC);
+
+	memset(p, 0, sizeof(*p));
+	p->mnt = mnt;
+	p->sock = sock;
+	if (fd < 0) {
+		snprintf(err, errlen, "log %s: %s", log_path, strerror(errno));
+		return -1;
+	}
+	/* Only what happens from now on matters. */
+	if (lseek(fd, 0, SEEK_END) < 0) {
+		snprintf(err, errlen, "log %s: %s", log_path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	p->events = event_stream_open(fd, true, log_path);
+	if (!p->events) {
+		snprintf(err, errlen, "log %s: %s", log_path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return 0;
+}
+
+int lagfs_proc_reap(struct lagfs_proc *p)
+{
+	int status;
+
+	if (p->pid <= 0)
+		return 0;
+	while (waitpid(p->pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			lagfs_proc_kill(p);
+			return -1;
+		}
+	}
+	p->pid = 0;
+	return status;
+}
+
+void lagfs_proc_stop(struct lagfs_proc *p)
+{
+	uint64_t deadline = lag_now_ns() + 5000000000ull;
+	struct lag_event e;
+
+	if (p->pid > 0 && kill(p->pid, SIGTERM) == 0) {
+		/* It unmounts and closes its log as it exits. */
+		while (p->events && event_stream_next(p->events, &e, deadline) == 1)
+			;
+		if (lag_now_ns() < deadline)
+			lagfs_proc_reap(p);
+	}
+	lagfs_proc_kill(p);
+}
+
+void lagfs_proc_kill(struct lagfs_proc *p)
+{
+	if (p->pid > 0) {
+		kill(p->pid, SIGKILL);
+		while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		p->pid = 0;
+	}
+	event_stream_close(p->events);
+	p->events = NULL;
+}
+
+int lagfs_control(const char *sock, const char *cmd, char *reply,
+		  size_t cap)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t len = 0;
+	int fd;
+
+	snprintf(reply, cap, "error: no answer");
+	if (strlen(sock) >= sizeof(sa.sun_path))
+		return -1;
+	strcpy(sa.sun_path, sock);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	/* A signal (the lane being stopped) must not lose the answer. */
+	while (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (errno == EINTR)
+			continue;
+		snprintf(reply, cap, "error: control socket %s: %s", sock,
+			 strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (dprintf(fd, "%s\n", cmd) < 0) {
+		snprintf(reply, cap, "error: control socket %s: %s", sock,
+			 strerror(errno));
+		close(fd);
+		return -1;
+	}
+	while (len + 1 < cap) {
+		ssize_t n = read(fd, reply + len, cap - 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (memchr(reply, '\n', len))
+			break;
+	}
+	close(fd);
+	if (!len) {
+		snprintf(reply, cap, "error: no answer from %s", sock);
+		return -1;
+	}
+	reply[len] = '\0';
+	reply[strcspn(reply, "\n")] = '\0';
+	return strncmp(reply, "ok", 2) == 0 ? 0 : -1;
+}

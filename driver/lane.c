@@ -1,0 +1,165 @@
+#include "lane.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "iteration.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* Our own mount namespace; for an ordinary user, a user namespace too in
+ * which we are root, so umount2() works. */
+static int private_mounts(bool as_user, char *err, size_t errlen)
+{
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	char map[64];
+
+	if (unshare(CLONE_NEWNS | (as_user ? CLONE_NEWUSER : 0)) < 0) {
+		snprintf(err, errlen, "unshare: %s%s", strerror(errno),
+			 as_user ? " (are unprivileged user namespaces "
+				   "disabled? try --fusermount)" : "");
+		return -1;
+	}
+	if (as_user) {
+		snprintf(map, sizeof(map), "0 %u 1", uid);
+		if (write_file("/proc/self/setgroups", "deny") < 0 ||
+		    write_file("/proc/self/uid_map", map) < 0)
+			goto map_fail;
+		snprintf(map, sizeof(map), "0 %u 1", gid);
+		if (write_file("/proc/self/gid_map", map) < 0)
+			goto map_fail;
+	}
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		snprintf(err, errlen, "making mounts private: %s",
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+map_fail:
+	snprintf(err, errlen, "user namespace id maps: %s", strerror(errno));
+	return -1;
+}
+
+static int make_files(const struct race_cfg *cfg, const char *dir, char *err,
+		      size_t errlen)
+{
+	static char block[65536];
+	unsigned n = cfg->eo.nfiles;
+
+	memset(block, 'l', sizeof(block));
+	for (unsigned i = 0; i < n; i++) {
+		char path[PATH_MAX];
+		int fd;
+
+		snprintf(path, sizeof(path), ENGINE_FILE_FMT, dir, i);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0)
+			goto fail;
+		for (size_t off = 0; off < ENGINE_FILE_SIZE; off += sizeof(block))
+			if (write(fd, block, sizeof(block)) != sizeof(block)) {
+				close(fd);
+				goto fail;
+			}
+		close(fd);
+	}
+	return 0;
+fail:
+	snprintf(err, errlen, "backing files in %s: %s", dir, strerror(errno));
+	return -1;
+}
+
+static int setup(struct lane_env *env, const char *workdir, char *err,
+		 size_t errlen)
+{
+	const struct race_cfg *cfg = env->cfg;
+	char dir[PATH_MAX];
+
+	if (cfg->mount_dir) {
+		env->shared = true;
+		snprintf(env->mnt, sizeof(env->mnt), "%s", cfg->mount_dir);
+		snprintf(env->sock, sizeof(env->sock), "%s", cfg->mount_control);
+		return lagfs_proc_attach(&env->proc, env->mnt,
+					 cfg->mount_log, env->sock, err, errlen);
+	}
+	snprintf(dir, sizeof(dir), "%s/lane%u", workdir, env->lane);
+	snprintf(env->back, sizeof(env->back), "%s/back", dir);
+	snprintf(env->mnt, sizeof(env->mnt), "%s/mnt", dir);
+	snprintf(env->sock, sizeof(env->sock), "%s/control", dir);
+	snprintf(env->errlog, sizeof(env->errlog), "%s/lagfs.stderr", dir);
+	if (mkdir(dir, 0700) < 0 || mkdir(env->back, 0700) < 0 ||
+	    mkdir(env->mnt, 0700) < 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (make_files(cfg, env->back, err, errlen) < 0)
+		return -1;
+	if (!cfg->fusermount && (getuid() != 0 || !cfg->no_namespace) &&
+	    private_mounts(getuid() != 0, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+static void send_result(int fd, const struct iter_result *r)
+{
+	/* One write below PIPE_BUF: atomic even with other lanes writing. */
+	_Static_assert(sizeof(*r) <= 4096, "iter_result must fit PIPE_BUF");
+	if (write(fd, r, sizeof(*r)) != sizeof(*r))
+		_exit(3);
+}
+
+int lane_main(const struct race_cfg *cfg, unsigned lane, int result_fd,
+	      const char *workdir)
+{
+	struct lane_env env = { .cfg = cfg, .lane = lane,
+				.seed = cfg->seed * 7919u + lane };
+	struct sigaction sa = { .sa_handler = on_term };
+	struct iter_result r;
+
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	memset(&r, 0, sizeof(r));
+	if (setup(&env, workdir, r.err, sizeof(r.err)) < 0) {
+		r.lane = lane;
+		r.error = 1;
+		send_result(result_fd, &r);
+		return 1;
+	}
+	for (unsigned i = lane; i < cfg->iterations && !stop; i += cfg->jobs) {
+		int res = iteration_run(&env, i, &r);
+
+		send_result(result_fd, &r);
+		if (res < 0)
+			break;
+	}
+	iteration_cleanup(&env);
+	return r.error ? 1 : 0;
+}

@@ -1,0 +1,172 @@
+/*
+ * lagrace: make the late-release race happen on lagfs, prove each hit from
+ * lagfs's events, and report. See README.md.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lag_event.h"
+#include "lane.h"
+#include "options.h"
+#include "report.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static bool executable(const char *p)
+{
+	return p && access(p, X_OK) == 0;
+}
+
+/* --lagfs, $LAGFS, next to our own binary, then $PATH. */
+static const char *find_lagfs(const char *given)
+{
+	static char path[PATH_MAX];
+	const char *env = getenv("LAGFS"), *p;
+	ssize_t n;
+
+	if (given) {
+		if (!executable(given)) {
+			fprintf(stderr, "lagrace: --lagfs %s: %s\n", given,
+				strerror(errno));
+			exit(2);
+		}
+		return given;
+	}
+	if (executable(env))
+		return env;
+	n = readlink("/proc/self/exe", path, sizeof(path) - 8);
+	if (n > 0) {
+		path[n] = '\0';
+		p = strrchr(path, '/');
+		if (p) {
+			strcpy(path + (p - path) + 1, "lagfs");
+			if (executable(path))
+				return path;
+		}
+	}
+	for (const char *dirs = getenv("PATH"); dirs && *dirs;) {
+		size_t len = strcspn(dirs, ":");
+
+		snprintf(path, sizeof(path), "%.*s/lagfs", (int)len, dirs);
+		if (executable(path))
+			return path;
+		dirs += len + (dirs[len] == ':');
+	}
+	fprintf(stderr, "lagrace: lagfs not found (next to lagrace, in $PATH "
+			"or $LAGFS); build it with make or pass --lagfs PATH\n");
+	exit(2);
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag,
+		  struct FTW *ftw)
+{
+	(void)st; (void)flag; (void)ftw;
+	remove(p);
+	return 0;
+}
+
+static void stop_lanes(pid_t *lanes, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (lanes[i] > 0)
+			kill(lanes[i], SIGTERM);
+}
+
+static int exit_status(const struct race_cfg *c, const struct summary *s,
+		       bool stopped)
+{
+	bool ran = s->iterations > s->errors;
+
+	if (c->bisect)
+		return !ran ? 125 : s->late_release ? 1 : 0;
+	if (stopped)
+		return 1;
+	if (c->expect == EXPECT_RACE)
+		return s->late_release == c->iterations && !s->errors ? 0 : 1;
+	if (c->expect == EXPECT_CLEAN)
+		return !s->late_release && !s->errors && ran ? 0 : 1;
+	return s->errors ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct race_cfg cfg;
+	struct report rp = { .cfg = &cfg };
+	struct summary s;
+	struct sigaction sa = { .sa_handler = on_signal };
+	char workdir[PATH_MAX];
+	const char *tmp = getenv("TMPDIR");
+	pid_t lanes[64] = { 0 };
+	bool stopping = false;
+	int pfd[2];
+
+	options_parse(argc, argv, &cfg);
+	if (!cfg.mount_dir)
+		cfg.lagfs_bin = find_lagfs(cfg.lagfs_bin);
+	snprintf(workdir, sizeof(workdir), "%s/lagrace.XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(workdir)) {
+		fprintf(stderr, "lagrace: %s: %s\n", workdir, strerror(errno));
+		return cfg.bisect ? 125 : 1;
+	}
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		perror("lagrace: pipe");
+		return 1;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	rp.t_begin = lag_now_ns();
+	for (unsigned i = 0; i < cfg.jobs; i++) {
+		lanes[i] = fork();
+		if (lanes[i] == 0) {
+			close(pfd[0]);
+			_exit(lane_main(&cfg, i, pfd[1], workdir));
+		}
+		if (lanes[i] < 0) {
+			perror("lagrace: fork");
+			stop_lanes(lanes, i);
+			break;
+		}
+	}
+	close(pfd[1]);
+	for (;;) {
+		struct iter_result r;
+		ssize_t n = read(pfd[0], &r, sizeof(r));
+
+		if (interrupted && !stopping) {
+			stopping = true;
+			stop_lanes(lanes, cfg.jobs);
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != sizeof(r))
+			break;
+		report_add(&rp, &r, stdout);
+	}
+	for (unsigned i = 0; i < cfg.jobs; i++)
+		if (lanes[i] > 0)
+			while (waitpid(lanes[i], NULL, 0) < 0 && errno == EINTR)
+				;
+	rp.t_end = lag_now_ns();
+	nftw(workdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	report_summarize(&rp, &s);
+	report_print_summary(&rp, &s, stopping, stdout);
+	if (cfg.json_path && report_write_json(&rp, &s, cfg.json_path) < 0)
+		return cfg.bisect ? 125 : 1;
+	free(rp.results);
+	return exit_status(&cfg, &s, stopping);
+}

@@ -1,0 +1,72 @@
+/*
+ * race: what lagrace is asked to do (struct race_cfg, filled by options.c
+ * from the command line and a scenario) and what one iteration found
+ * (struct iter_result, sent from a lane to the main process over a pipe,
+ * so it holds no pointers).
+ */
+#ifndef RACE_H
+#define RACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "engine.h"
+
+enum mitigation { MIT_NONE, MIT_RETRY, MIT_WAIT_RELEASE, MIT_LAZY };
+enum expect { EXPECT_NONE, EXPECT_RACE, EXPECT_CLEAN };
+/* What tells lagrace that the child's IO has arrived. */
+enum arrival { ARRIVE_PARK, ARRIVE_OPEN };
+
+#define RACE_MAX_RULES 8
+
+struct race_cfg {
+	const char *scenario;          /* name, for reports */
+	const struct engine_ops *engine;
+	struct engine_opts eo;         /* eo.dir is set per lane */
+	const char *rules[RACE_MAX_RULES + 1]; /* lagfs rules, NULL-ended */
+	const char *fuse_opts;         /* lagfs -o, e.g. "no_async_dio" */
+	enum arrival arrival;
+	uint64_t kill_jitter_ns;       /* chance: random wait before the kill */
+	uint64_t hold_ns;              /* keep the hold this long after EBUSY */
+	uint64_t limit_ns;             /* give up waiting for release/free */
+	uint64_t reap_wait_ns;         /* release holds if not reaped by then */
+	bool release_on_exit;          /* release the hold once the child is
+					* exiting (PF_EXITING): its IO then
+					* completes for a dying task */
+	enum mitigation mitigate;
+	unsigned retry_max;            /* retry: attempts, 1 ms apart */
+	unsigned iterations, jobs;
+	enum expect expect;
+	bool bisect, tap, fusermount, quiet, no_namespace;
+	const char *json_path;
+	const char *mount_dir;         /* --mount: a lagfs someone mounted */
+	const char *mount_log, *mount_control;
+	const char *lagfs_bin;
+	unsigned seed;
+};
+
+struct iter_result {
+	unsigned lane, index;
+	int error;                     /* 0, or the iteration could not run */
+	char err[200];
+	pid_t child;
+	int child_status;              /* waitpid status */
+	/* absolute CLOCK_MONOTONIC ns; 0 = did not happen */
+	uint64_t t_start, t_mounted, t_open, t_io, t_kill, t_reap;
+	uint64_t t_hold_released, t_umount1, t_free, t_release, t_umount_done;
+	uint64_t t_end;
+	int umount1_errno;             /* 0: the first unmount succeeded */
+	bool ebusy;                    /* the first unmount failed with EBUSY */
+	bool late_release;             /* proven: see iteration.c judge() */
+	bool busy_at_reap;             /* MNT_EXPIRE probe after waitpid() */
+	bool umount_ok;                /* unmounted in the end */
+	bool reap_blocked;             /* the reap waited for a held reply */
+	bool lagfs_lost_release;       /* child opened, lagfs never saw release */
+	unsigned child_opens, releases_after_reap, interrupts, retries;
+	uint64_t busy_ns;              /* first EBUSY to free; 0 if not busy */
+	uint64_t lateness_ns;          /* release after the reap */
+	char io_how[16];
+};
+
+#endif

@@ -1,0 +1,165 @@
+/*
+ * uring engine: qd reads (or writes) in flight through one io_uring, spread
+ * round-robin over the files at distinct offsets, each with IOSQE_ASYNC if
+ * asked. Every completion is resubmitted in its place at once, so IO stays
+ * in flight until the child is killed. A failed completion (EINTR when the
+ * filesystem answers an interrupt) is counted, not fatal.
+ */
+#include <errno.h>
+#include <liburing.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+
+/* One IO slot: the same IO is resubmitted each time it completes. */
+struct uring_io {
+	int fd;
+	off_t offset;
+	void *buf;
+};
+
+static void uring_fail(const char *what, int err)
+{
+	fprintf(stderr, "lagrace: uring engine: %s: %s\n", what, strerror(err));
+}
+
+/* Submit what is queued and count it; a partial submit leaves the rest
+ * queued for the next call. */
+static int uring_submit(struct io_uring *ring)
+{
+	int ret;
+
+	do
+		ret = io_uring_submit(ring);
+	while (ret == -EINTR);
+	if (ret > 0)
+		engine_count((unsigned)ret, 0, 0);
+	return ret;
+}
+
+/* Queue IO number i (no submit). The ring has room for every slot, and a
+ * slot is queued only when it is not in flight, so there is always an sqe
+ * once the earlier ones are submitted. */
+static int uring_queue(struct io_uring *ring, const struct engine_opts *o,
+		       const struct uring_io *io, unsigned i)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	if (!sqe) {
+		int ret = uring_submit(ring);
+
+		if (ret < 0)
+			return ret;
+		sqe = io_uring_get_sqe(ring);
+		if (!sqe)
+			return -EBUSY;
+	}
+	if (o->write)
+		io_uring_prep_write(sqe, io->fd, io->buf, (unsigned)o->bs,
+				    (__u64)io->offset);
+	else
+		io_uring_prep_read(sqe, io->fd, io->buf, (unsigned)o->bs,
+				   (__u64)io->offset);
+	if (o->async)
+		sqe->flags |= IOSQE_ASYNC;
+	io_uring_sqe_set_data64(sqe, i);
+	return 0;
+}
+
+static int uring_run(const struct engine_opts *o)
+{
+	struct io_uring ring;
+	struct uring_io *io;
+	int *fds, ret;
+	unsigned i, nopen = 0, nbuf = 0;
+
+	fds = calloc(o->nfiles, sizeof(*fds));
+	io = calloc(o->qd, sizeof(*io));
+	if (!fds || !io) {
+		fprintf(stderr, "lagrace: uring engine: %s\n", strerror(ENOMEM));
+		goto out_free;
+	}
+	for (; nopen < o->nfiles; nopen++) {
+		fds[nopen] = engine_open(o, nopen, 0);
+		if (fds[nopen] < 0)
+			goto out_close;
+	}
+	for (; nbuf < o->qd; nbuf++) {
+		unsigned file;
+
+		io[nbuf].buf = engine_buffer(o);
+		if (!io[nbuf].buf)
+			goto out_close;
+		engine_place(o, nbuf, &file, &io[nbuf].offset);
+		io[nbuf].fd = fds[file];
+	}
+
+	ret = io_uring_queue_init(o->qd, &ring, 0);
+	if (ret < 0) {
+		uring_fail("io_uring_queue_init", -ret);
+		goto out_close;
+	}
+	for (i = 0; i < o->qd; i++) {
+		ret = uring_queue(&ring, o, &io[i], i);
+		if (ret < 0)
+			break;
+	}
+	if (ret >= 0)
+		ret = uring_submit(&ring);
+	if (ret < 0) {
+		uring_fail("io_uring_submit", -ret);
+		goto out_ring;
+	}
+
+	for (;;) {
+		struct io_uring_cqe *cqe;
+		unsigned head, seen = 0;
+
+		ret = io_uring_wait_cqe(&ring, &cqe);
+		if (ret == -EINTR)
+			continue;
+		if (ret < 0) {
+			uring_fail("io_uring_wait_cqe", -ret);
+			break;
+		}
+		/* Take every completion there is, resubmit them together. */
+		io_uring_for_each_cqe(&ring, head, cqe) {
+			__u64 n = io_uring_cqe_get_data64(cqe);
+
+			seen++;
+			engine_count(0, 1, cqe->res < 0);
+			if (n >= o->qd)
+				continue;
+			ret = uring_queue(&ring, o, &io[n], (unsigned)n);
+			if (ret < 0)
+				break;
+		}
+		io_uring_cq_advance(&ring, seen);
+		if (ret >= 0)
+			ret = uring_submit(&ring);
+		if (ret < 0) {
+			uring_fail("io_uring_submit", -ret);
+			break;
+		}
+	}
+out_ring:
+	io_uring_queue_exit(&ring);
+out_close:
+	while (nbuf)
+		free(io[--nbuf].buf);
+	while (nopen)
+		close(fds[--nopen]);
+out_free:
+	free(io);
+	free(fds);
+	return 1;
+}
+
+const struct engine_ops engine_uring = {
+	.name = "uring",
+	.help = "io_uring reads/writes, qd in flight (IOSQE_ASYNC with --async)",
+	.run = uring_run,
+};

@@ -1,0 +1,105 @@
+#include "verdict.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void ev_rec_from(struct ev_rec *r, const struct lag_event *e)
+{
+	r->t_ns = e->t_ns;
+	snprintf(r->ev, sizeof(r->ev), "%s", e->ev);
+	snprintf(r->op, sizeof(r->op), "%s", e->op);
+	snprintf(r->how, sizeof(r->how), "%s", e->how);
+	r->pid = e->pid;
+	r->fh = e->fh;
+	r->result = e->result;
+}
+
+static bool is_open(const struct ev_rec *r)
+{
+	return (!strcmp(r->ev, LAG_EV_OPEN) || !strcmp(r->ev, LAG_EV_CREATE)) &&
+	       r->result == 0;
+}
+
+bool verdict_fh_is_childs(const struct ev_rec *ev, size_t n, pid_t child,
+			  uint64_t fh)
+{
+	for (size_t i = 0; i < n; i++)
+		if (is_open(&ev[i]) && ev[i].pid == child && ev[i].fh == fh)
+			return true;
+	return false;
+}
+
+/*
+ * An fh can be reused once released, so each open is matched with the first
+ * release of its fh that follows it.
+ */
+static const struct ev_rec *release_of(const struct ev_rec *ev, size_t n,
+				       size_t open_idx)
+{
+	for (size_t j = open_idx + 1; j < n; j++) {
+		if (ev[j].fh != ev[open_idx].fh)
+			continue;
+		if (!strcmp(ev[j].ev, LAG_EV_RELEASE))
+			return &ev[j];
+		if (is_open(&ev[j]))
+			return NULL; /* reused without a release: lost */
+	}
+	return NULL;
+}
+
+static void first_io(const struct verdict_in *in, size_t open_idx,
+		     struct verdict *v)
+{
+	const struct ev_rec *ev = in->ev;
+
+	for (size_t j = open_idx + 1; j < in->n; j++) {
+		if (ev[j].fh != ev[open_idx].fh)
+			continue;
+		if (!strcmp(ev[j].ev, LAG_EV_RELEASE))
+			return;
+		if (!strcmp(ev[j].ev, LAG_EV_INTERRUPT))
+			v->interrupts++;
+		if (!strcmp(ev[j].ev, LAG_EV_PARK) &&
+		    (!v->t_first_io || ev[j].t_ns < v->t_first_io)) {
+			v->t_first_io = ev[j].t_ns;
+			/* its completion: the op's event with the same fh */
+			for (size_t k = j + 1; k < in->n; k++) {
+				if (ev[k].fh == ev[j].fh && ev[k].how[0] &&
+				    !strcmp(ev[k].ev, ev[j].op)) {
+					snprintf(v->io_how, sizeof(v->io_how),
+						 "%s", ev[k].how);
+					break;
+				}
+			}
+		}
+	}
+}
+
+void verdict_compute(const struct verdict_in *in, struct verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	for (size_t i = 0; i < in->n; i++) {
+		const struct ev_rec *r = &in->ev[i], *rel;
+
+		if (!is_open(r) || r->pid != in->child)
+			continue;
+		v->child_opens++;
+		if (!v->t_first_open)
+			v->t_first_open = r->t_ns;
+		first_io(in, i, v);
+		rel = release_of(in->ev, in->n, i);
+		if (!rel) {
+			v->never_released++;
+			continue;
+		}
+		if (rel->t_ns > v->t_last_release)
+			v->t_last_release = rel->t_ns;
+		if (rel->t_ns > in->t_reap)
+			v->released_after++;
+		else
+			v->released_before++;
+	}
+	v->late_release = v->released_after > 0;
+	if (v->late_release)
+		v->lateness_ns = v->t_last_release - in->t_reap;
+}

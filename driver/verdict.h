@@ -1,0 +1,60 @@
+/*
+ * verdict: what one iteration proved, decided only from lagfs's own events
+ * and lagrace's timestamps of the kill and the reap. Pure functions over a
+ * recorded event stream, so they are unit-tested on recorded streams.
+ *
+ * A late release is a "release" event for a file handle that the child
+ * opened (an "open"/"create" event with the child's pid) whose t_ns is
+ * after the reap: the child was gone, yet its file was still referenced.
+ */
+#ifndef VERDICT_H
+#define VERDICT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lag_event.h"
+
+/* The part of an event the verdict needs; small enough to keep them all. */
+struct ev_rec {
+	uint64_t t_ns;
+	char ev[16];
+	char op[16];
+	char how[16];
+	int64_t pid;
+	uint64_t fh;
+	int64_t result;
+};
+
+void ev_rec_from(struct ev_rec *r, const struct lag_event *e);
+
+struct verdict_in {
+	pid_t child;
+	uint64_t t_reap;             /* when waitpid() returned */
+	const struct ev_rec *ev;
+	size_t n;
+};
+
+struct verdict {
+	unsigned child_opens;        /* successful opens/creates by the child */
+	unsigned released_before;    /* their releases before the reap */
+	unsigned released_after;     /* their releases after the reap: late */
+	unsigned never_released;     /* neither */
+	uint64_t t_first_open;       /* 0 if none */
+	uint64_t t_first_io;         /* first park of a request on a child's fh */
+	uint64_t t_last_release;     /* latest release of a child's fh, 0 none */
+	bool late_release;           /* released_after > 0 */
+	uint64_t lateness_ns;        /* t_last_release - t_reap if late */
+	unsigned interrupts;         /* interrupts of the child's requests */
+	char io_how[16];             /* how the child's first parked IO ended */
+};
+
+void verdict_compute(const struct verdict_in *in, struct verdict *out);
+
+/* Whether event r concerns a file the child has opened so far (fhs seen). */
+bool verdict_fh_is_childs(const struct ev_rec *ev, size_t n, pid_t child,
+			  uint64_t fh);
+
+#endif

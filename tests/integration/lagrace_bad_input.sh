@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Bad input to lagrace: exit status 2, exactly one line on stderr that names
+# the problem, nothing on stdout, nothing started and no temp dir made.
+. "$(dirname "$0")/../lib.sh"
+
+LR=$TOP/build/lagrace
+mkdir -p "$T/tmp"
+
+# bad DESC PATTERN ARGS...: lagrace ARGS exits 2 with one stderr line that
+# matches the extended regex PATTERN, and prints nothing on stdout.
+bad() {
+	local desc=$1 pat=$2 rc lines; shift 2
+	TMPDIR=$T/tmp timeout -k 5 20 "$LR" "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	lines=$(wc -l <"$T/err")
+	if [ "$rc" -eq 2 ] && [ "$lines" -eq 1 ] && [ ! -s "$T/out" ] &&
+	   grep -qE "^lagrace: .*$pat" "$T/err"; then
+		check "$desc: exit 2, '$(cat "$T/err")'" 0
+	else
+		check "$desc: exit 2 and one line naming the problem" 1
+		echo "# lagrace $*: status $rc, $lines stderr line(s), want /$pat/"
+		sed 's/^/# stderr: /' "$T/err"
+		head -n 5 "$T/out" | sed 's/^/# stdout: /'
+	fi
+}
+
+bad "unknown engine" "unknown engine 'nope'" --engine nope
+bad "unknown mitigation" "unknown mitigation 'nope'" --mitigate nope
+bad "unknown scenario" "unknown scenario 'nope'" --scenario nope
+bad "unknown --expect" "--expect 'maybe'" --expect maybe
+bad "--iterations 0" "--iterations '0'" --iterations 0
+bad "--iterations x" "--iterations 'x'" --iterations x
+bad "--iterations -1" "--iterations '-1'" --iterations -1
+bad "--iterations empty" "--iterations ''" --iterations ''
+bad "--iterations too big" "--iterations '99999999999999999999'" --iterations 99999999999999999999
+bad "--jobs 100" "--jobs '100'" --jobs 100
+bad "--jobs 0" "--jobs '0'" --jobs 0
+bad "--hold without a unit" "--hold '5'" --hold 5
+bad "--limit not a number" "--limit 'xs'" --limit xs
+bad "--hold inf" "--hold 'inf'" --hold inf
+bad "--mount without --log/--control" "--mount" --mount "$T"
+bad "--mount with --log but no --control" "--control" --mount "$T" --log "$T/log"
+bad "--log without --mount" "--log" --log "$T/log"
+bad "unknown long option" "unknown option '--bogus'" --bogus
+bad "unknown short option" "unknown option '-x'" -x
+bad "unknown short option in a cluster" "unknown option '-x'" -xy
+bad "missing option argument (--iterations)" "'--iterations' needs an argument" --iterations
+bad "missing option argument (--json)" "'--json' needs an argument" --json
+bad "a stray argument" "unexpected argument 'extra'" extra
+bad "--lagfs /nonexistent" "--lagfs /nonexistent: No such file" --lagfs /nonexistent
+echo 'not a program' >"$T/notexec"
+chmod 0644 "$T/notexec"
+bad "--lagfs not executable" "--lagfs $T/notexec: Permission denied" --lagfs "$T/notexec"
+ok "bad input made no temp dir" test -z "$(ls -A "$T/tmp")"
+
+# lagfs nowhere: not next to lagrace, not in $PATH, no $LAGFS.
+mkdir -p "$T/alone"
+cp "$LR" "$T/alone/lagrace"
+(cd "$T/alone" && env -u LAGFS PATH=/usr/bin:/bin TMPDIR="$T/tmp" \
+	timeout -k 5 20 ./lagrace --iterations 1 >"$T/out" 2>"$T/err")
+rc=$?
+check "lagfs not found: exit 2 (got $rc)" "$([ "$rc" -eq 2 ]; echo $?)"
+ok "lagfs not found: one line on stderr" test "$(wc -l <"$T/err")" -eq 1
+ok "lagfs not found: it says 'lagfs not found'" grep -q '^lagrace: lagfs not found' "$T/err"
+[ "$(wc -l <"$T/err")" -eq 1 ] || sed 's/^/# stderr: /' "$T/err"
+ok "lagfs not found: nothing on stdout" test ! -s "$T/out"
+ok "lagfs not found: no temp dir made" test -z "$(ls -A "$T/tmp")"
+ok "lagfs not found: only lagrace in its dir" test "$(ls -A "$T/alone")" = lagrace
+# A $LAGFS that is not there is no way out either.
+(cd "$T/alone" && env LAGFS=/nonexistent PATH=/usr/bin:/bin TMPDIR="$T/tmp" \
+	timeout -k 5 20 ./lagrace --iterations 1 >"$T/out" 2>"$T/err")
+rc=$?
+check "a \$LAGFS that does not exist: exit 2, 'lagfs not found' (got $rc)" \
+	"$([ "$rc" -eq 2 ] && grep -q 'lagfs not found' "$T/err"; echo $?)"
+
+# --help is no error: usage on stdout, exit 0.
+"$LR" --help >"$T/out" 2>"$T/err"
+rc=$?
+check "--help: exit 0 (got $rc)" "$([ "$rc" -eq 0 ]; echo $?)"
+ok "--help: usage on stdout, nothing on stderr" \
+	bash -c 'grep -q "^usage: lagrace" "$1" && test ! -s "$2"' - "$T/out" "$T/err"
+done_testing
