@@ -281,8 +281,10 @@ int report_write_json(const struct report *rp, const struct summary *s,
 						  JSON_C_TO_STRING_NOSLASHESCAPE);
 	json_object_put(root);
 	if (res < 0) {
-		fprintf(stderr, "lagrace: --json %s: %s\n", path,
-			json_util_get_last_err());
+		const char *why = json_util_get_last_err();
+
+		fprintf(stderr, "lagrace: --json %s: %.*s\n", path,
+			why ? (int)strcspn(why, "\n") : 7, why ? why : "failed");
 		return -1;
 	}
 	return 0;
