@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -272,11 +273,25 @@ static void *control_main(void *arg)
 	}
 }
 
+/* A socket file nobody listens on is left from a lagfs that died. */
+static bool stale_socket(const struct sockaddr_un *sa)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool stale;
+
+	if (fd < 0)
+		return false;
+	stale = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 &&
+		errno == ECONNREFUSED;
+	close(fd);
+	return stale && unlink(sa->sun_path) == 0;
+}
+
 static int listen_on(const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	mode_t old;
-	int fd;
+	int fd, r;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		snprintf(err, errlen, "control socket %s: path too long", path);
@@ -291,8 +306,10 @@ static int listen_on(const char *path, char *err, size_t errlen)
 	}
 	/* Created 0600 from the start: no window where others can connect. */
 	old = umask(0177);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(fd, 8) < 0) {
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	if (r < 0 && errno == EADDRINUSE && stale_socket(&sa))
+		r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	if (r < 0 || listen(fd, 8) < 0) {
 		snprintf(err, errlen, "control socket %s: %s", path,
 			 strerror(errno));
 		umask(old);

@@ -53,6 +53,7 @@ static void usage(FILE *to)
 "  --log-fd N       write the event log to inherited descriptor N\n"
 "  --control PATH   control socket (mode 0600): release, add, set, reload...\n"
 "  --remount        after an unmount, mount again (until SIGINT or SIGTERM)\n"
+"  --workers N      threads that answer delayed requests (default 2)\n"
 "  -h, --help       this text;  -V, --version  the version\n"
 "\n"
 "Rule: OP [path=GLOB] [delay=DUR] [jitter=DUR] [prob=P] [hold] [max=DUR]\n"
@@ -92,6 +93,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "log-fd", required_argument, NULL, 'L' },
 		{ "control", required_argument, NULL, 'c' },
 		{ "remount", no_argument, NULL, 'M' },
+		{ "workers", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -121,6 +123,16 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'R': o->rules_file = optarg; break;
 		case 'M': o->remount = true; break;
+		case 'W': {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+
+			if (!*optarg || *end || n < 1 || n > 64)
+				die_usage("--workers '%s': need a number from 1 "
+					  "to 64", optarg);
+			o->workers = (unsigned)n;
+			break;
+		}
 		case 'l': o->log_file = optarg; break;
 		case 'L': {
 			char *end;
@@ -408,16 +420,21 @@ int main(int argc, char **argv)
 	init_fs(&fs, &o);
 	log_fd = open_log(&o);
 	fs.conn_opts = fuse_parse_conn_info_opts(&o.fuse_args);
-	if (!fs.conn_opts)
+	if (!fs.conn_opts) {
+		free_fs(&fs, &o);
 		return 2;
+	}
 	hup_fd = signalfd(-1, &hup, SFD_CLOEXEC);
 	if (hup_fd < 0 || stop_signals() < 0) {
 		perror("lagfs: signals");
 		return 1;
 	}
 	se = mount_session(&fs, &o);
-	if (!se)
+	if (!se) {
+		open_files_destroy(&fs.files);
+		free_fs(&fs, &o);
 		return 2;
+	}
 	/* Threads start only after daemonizing: fork keeps none of them. */
 	if (fuse_daemonize(o.foreground) != 0 ||
 	    start_threads(&fs, &o, log_fd) < 0)

@@ -197,7 +197,7 @@ static struct lag_call *copy_to_heap(const struct lag_call *src)
 	size_t n3 = src->link ? strlen(src->link) + 1 : 0;
 	size_t nv = src->value ? src->size : 0;
 	size_t nd = src->in_buf ? fuse_buf_size(src->in_buf) : 0;
-	size_t blob = n1 + n2 + n3 + nv + nd + sizeof(struct fuse_bufvec);
+	size_t blob = n1 + n2 + n3 + nv + nd + 1;
 	struct lag_call *c = malloc(sizeof(*c));
 	char *p;
 
@@ -219,20 +219,17 @@ static struct lag_call *copy_to_heap(const struct lag_call *src)
 		c->value = memcpy(p, src->value, nv), p += nv;
 	if (src->in_buf) {
 		/* The session reuses its receive buffer once we return. */
-		struct fuse_bufvec *bv = (struct fuse_bufvec *)(p + nd);
-		struct fuse_bufvec dst = FUSE_BUFVEC_INIT(nd);
 		ssize_t got;
 
-		dst.buf[0].mem = p;
-		got = fuse_buf_copy(&dst, src->in_buf, 0);
+		c->heap_buf = (struct fuse_bufvec)FUSE_BUFVEC_INIT(nd);
+		c->heap_buf.buf[0].mem = p;
+		got = fuse_buf_copy(&c->heap_buf, src->in_buf, 0);
 		if (got < 0 || (size_t)got != nd) {
 			free(c->heap_blob);
 			free(c);
 			return NULL;
 		}
-		*bv = (struct fuse_bufvec)FUSE_BUFVEC_INIT(nd);
-		bv->buf[0].mem = p;
-		c->in_buf = bv;
+		c->in_buf = &c->heap_buf;
 	}
 	return c;
 }

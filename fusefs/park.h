@@ -51,6 +51,7 @@ struct lag_call {
 	struct stat attr;
 	uint64_t nlookup;
 	struct fuse_bufvec *in_buf; /* write data (copied when parked) */
+	struct fuse_bufvec heap_buf; /* in_buf of a parked call */
 	const char *value;          /* setxattr value */
 
 	/* what dispatch found out */

@@ -5,7 +5,13 @@
 
 R=$T/x.rules
 printf '# first rules\nread delay=1ms\n' >"$R"
+# A socket file left by a lagfs that died is replaced, not an error.
+mkdir -p "$T/fs"
+socat UNIX-LISTEN:"$T/fs/sock",unlink-close=0 /dev/null &
+wait_for 10 test -S "$T/fs/sock"
+kill $! && wait $! 2>/dev/null
 lagfs_start fs --rules "$R" || exit 1
+ok "a stale control socket is replaced" grep -q '^ok$' <(ctl fs ping)
 ok "the control channel lists the file's rule" grep -q '^ok 1 rules: read delay=1ms$' <(ctl fs rules)
 
 printf 'read delay=2ms\nwrite path=*.dat delay=3ms\n' >"$R"
