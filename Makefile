@@ -10,14 +10,16 @@ PKGS    := fuse3 liburing json-c
 # snprintf cutting a message or path short is how we bound them, not a bug.
 WARN    := -Wall -Wextra -Werror -Wno-format-truncation
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -D_GNU_SOURCE -DFUSE_USE_VERSION=312 $(WARN) -pthread \
+# override: the flags the code needs stay even with CFLAGS=... on the command
+# line (make check-sanitize passes its own optimisation and sanitizers).
+override CFLAGS += -std=gnu11 -D_GNU_SOURCE -DFUSE_USE_VERSION=312 $(WARN) -pthread \
 	   -MMD -MP -Icommon -Ifusefs -Idriver \
 	   -Itests
 # Recursive (=): expanded in recipes, after `deps` has installed pkg-config.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 LDLIBS  += $(PKG_LIBS) -laio -pthread
-CFLAGS  += $(PKG_CFLAGS)
+override CFLAGS += $(PKG_CFLAGS)
 
 COMMON_SRC := common/lag_event.c common/duration.c
 LAGFS_LIB_SRC := fusefs/rules.c fusefs/delay_queue.c fusefs/event_sink.c \
@@ -40,7 +42,8 @@ HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(B)/tests/helpers/%)
 BENCH_SRC  := $(wildcard bench/*.c)
 BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
-.PHONY: all deps check check-unit check-integration bench install clean repro
+.PHONY: all deps deps-test check check-unit check-integration bench install \
+	clean repro check-sanitize
 
 all: deps $(B)/lagfs $(B)/lagrace $(UNIT_BIN) $(HELPER_BIN) $(BENCH_BIN)
 
@@ -51,6 +54,12 @@ repro: all
 # Installs missing Debian packages as root, or prints the apt-get command.
 deps:
 	@scripts/install-deps
+
+# The tests also render lagrace's SVG in headless Chromium and check the man
+# pages with groff, and run fio and git on lagfs.
+deps-test:
+	@scripts/install-deps chromium=/usr/bin/chromium groff=/usr/bin/groff \
+		man-db=/usr/bin/man fio=/usr/bin/fio git=/usr/bin/git
 
 $(B)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
@@ -72,23 +81,33 @@ $(B)/tests/helpers/%: $(B)/tests/helpers/%.o $(COMMON_OBJ)
 $(B)/bench/%: $(B)/bench/%.o $(LAGFS_LIB_OBJ) $(COMMON_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-check: all
+check: all deps-test
 	@tests/run
+
+# The whole suite again, lagfs and lagrace built with AddressSanitizer,
+# UndefinedBehaviorSanitizer and LeakSanitizer, into build-san/.
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+check-sanitize: deps deps-test
+	@$(MAKE) --no-print-directory B=build-san \
+		CFLAGS="-O1 -g -fno-omit-frame-pointer $(SAN)" \
+		LDFLAGS="$(SAN)" all
+	@LAGFS_BUILD=build-san tests/run
 
 check-unit: all
 	@tests/run unit
 
-check-integration: all
+check-integration: all deps-test
 	@tests/run integration
 
 bench: all
 	@scripts/bench
 
 install: all
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(B)/lagfs $(B)/lagrace $(DESTDIR)$(BINDIR)/
+	install -m 0644 man/lagfs.1 man/lagrace.1 $(DESTDIR)$(MANDIR)/man1/
 
 clean:
-	rm -rf $(B)
+	rm -rf build build-san
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

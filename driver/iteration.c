@@ -9,10 +9,12 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "narrate.h"
 #include "verdict.h"
 
 #define MS 1000000ull
@@ -34,6 +36,7 @@ struct iter {
 	pid_t child;
 	int pidfd;
 	bool hold_released;
+	struct narrator nar;
 };
 
 static void fail(struct iter *it, const char *fmt, const char *a)
@@ -58,6 +61,8 @@ static void record(struct iter *it, const struct lag_event *e)
 	ev_rec_from(&it->ev[it->n++], e);
 }
 
+static bool is_childs(struct iter *it, uint64_t fh);
+
 /* One event into the record, waiting until deadline: 1, 0 timeout, -1 end */
 static int pump(struct iter *it, uint64_t deadline)
 {
@@ -70,8 +75,10 @@ static int pump(struct iter *it, uint64_t deadline)
 	if (!e)
 		return -1;
 	r = event_stream_next(it->lp->events, e, deadline);
-	if (r == 1)
+	if (r == 1) {
 		record(it, e);
+		narrate_event(&it->nar, e, is_childs(it, e->fh));
+	}
 	free(e);
 	return r;
 }
@@ -115,12 +122,32 @@ static bool all_released(struct iter *it)
 	return v.child_opens && v.never_released == 0;
 }
 
+/* lagfs has logged the kill's FUSE_INTERRUPT for the child's held IO. */
+static bool interrupted(struct iter *it)
+{
+	for (size_t i = 0; i < it->n; i++)
+		if (!strcmp(it->ev[i].ev, LAG_EV_INTERRUPT) &&
+		    is_childs(it, it->ev[i].fh))
+			return true;
+	return false;
+}
+
+/* The held IO came from an io-wq worker (a tid other than the child's). */
+static bool is_worker_io(struct iter *it)
+{
+	for (size_t i = 0; i < it->n; i++)
+		if (!strcmp(it->ev[i].ev, "park") && is_childs(it, it->ev[i].fh))
+			return it->ev[i].pid != it->child;
+	return false;
+}
+
 static void start_child(struct iter *it)
 {
 	struct engine_opts eo = it->cfg->eo;
 
 	eo.dir = it->env->mnt;
 	eo.seed = it->env->seed + it->r->index;
+	it->r->t_fork = lag_now_ns();
 	it->child = fork();
 	if (it->child == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -131,6 +158,9 @@ static void start_child(struct iter *it)
 		return;
 	}
 	it->r->child = it->child;
+	it->nar.child = it->child;
+	narrate(&it->nar, 0, "lagrace", "forked the child (pid %d): engine "
+		"%s puts IO in flight", (int)it->child, it->cfg->engine->name);
 	it->pidfd = (int)syscall(SYS_pidfd_open, it->child, 0);
 	if (it->pidfd < 0)
 		fail(it, "pidfd_open: %s", strerror(errno));
@@ -151,6 +181,8 @@ static void release_hold(struct iter *it)
 		return;
 	it->hold_released = true;
 	it->r->t_hold_released = lag_now_ns();
+	narrate(&it->nar, it->r->t_hold_released, "lagrace", "tells lagfs "
+		"over its control socket: release the held request");
 	if (lagfs_control(it->lp->sock, "release", reply, sizeof(reply)) < 0)
 		fail(it, "control: %s", reply);
 }
@@ -233,6 +265,12 @@ static void kill_and_reap(struct iter *it)
 		fail(it, "kill: %s", strerror(errno));
 		return;
 	}
+	it->nar.killed = true;
+	narrate(&it->nar, r->t_kill, "lagrace", "SIGKILL to the child: its "
+		"IO is in flight");
+	narrate_holder(&it->nar, it->r->t_io && is_worker_io(it)
+		? "the child's io-wq worker, waiting for its punted request"
+		: "the child's request still in flight");
 	hold_deadline = r->t_kill + it->cfg->reap_wait_ns;
 	while (!child_exited(it)) {
 		struct pollfd p[2] = {
@@ -244,7 +282,7 @@ static void kill_and_reap(struct iter *it)
 		struct timespec tick = { .tv_nsec = 100000 };
 
 		if (it->cfg->release_on_exit && !it->hold_released &&
-		    child_exiting(it->child))
+		    interrupted(it) && child_exiting(it->child))
 			release_hold(it);
 		/* A reap that waits for a held reply (aio's exit, sync
 		 * direct IO) would wait for ever: let the hold go. */
@@ -261,11 +299,18 @@ static void kill_and_reap(struct iter *it)
 		;
 	r->t_reap = lag_now_ns();
 	r->child_status = status;
+	it->nar.reaped = true;
+	narrate(&it->nar, r->t_reap, "lagrace", "waitpid() returned: the "
+		"child is dead and reaped");
 	/* Still referenced now that the child is gone? MNT_EXPIRE asks
 	 * without unmounting (fusermount3 offers no such question). */
-	if (!it->cfg->fusermount)
+	if (!it->cfg->fusermount) {
 		r->busy_at_reap = umount2(it->env->mnt, MNT_EXPIRE) < 0 &&
 				  errno == EBUSY;
+		narrate(&it->nar, 0, "lagrace", "umount2(MNT_EXPIRE) probe: the "
+			"mount is %s", r->busy_at_reap ? "BUSY, though the child "
+			"is gone" : "free");
+	}
 }
 
 /* A real unmount (flags 0 or MNT_DETACH): 0 or an errno. */
@@ -343,6 +388,9 @@ static void busy_phase(struct iter *it)
 			}
 		} else if (!r->t_free && probe_free(it)) {
 			r->t_free = now;
+			narrate(&it->nar, now, "lagrace", "MNT_EXPIRE probe: the "
+				"mount is free (EAGAIN), %.3f ms after the EBUSY",
+				(now - r->t_umount1) / 1e6);
 		}
 		if (r->t_free && (released || now > r->t_free + 50 * MS))
 			return;
@@ -367,6 +415,10 @@ static void unmount_phase(struct iter *it)
 	err = unmount(it, it->cfg->mitigate == MIT_LAZY ? MNT_DETACH : 0);
 	r->umount1_errno = err;
 	r->ebusy = err == EBUSY;
+	narrate(&it->nar, r->t_umount1, "lagrace", "%s: %s",
+		it->cfg->mitigate == MIT_LAZY ? "umount2(MNT_DETACH)"
+					      : "unmount at once",
+		err ? strerrorname_np(err) : "ok");
 	if (!err) {
 		r->umount_ok = true;
 		r->t_umount_done = r->t_umount1;
@@ -394,6 +446,8 @@ static void unmount_phase(struct iter *it)
 			r->umount_ok = true;
 		}
 		r->t_umount_done = lag_now_ns();
+		narrate(&it->nar, r->t_umount_done, "lagrace", "unmount: %s",
+			err ? strerrorname_np(err) : "ok, for real");
 	}
 }
 
@@ -431,6 +485,31 @@ void iteration_cleanup(struct lane_env *env)
 		lagfs_proc_stop(&env->proc);
 }
 
+static uint64_t tv_us(struct timeval tv)
+{
+	return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
+}
+
+static void cpu_so_far(struct iter *it, struct iter_result *r)
+{
+	struct rusage self, kids;
+	char buf[512], *p;
+	unsigned long ut, st;
+
+	if (getrusage(RUSAGE_SELF, &self) == 0 &&
+	    getrusage(RUSAGE_CHILDREN, &kids) == 0)
+		r->lane_cpu_us = tv_us(self.ru_utime) + tv_us(self.ru_stime) +
+				 tv_us(kids.ru_utime) + tv_us(kids.ru_stime);
+	/* lagfs runs on until the lane ends: ask /proc (fields 14, 15). */
+	if (it->lp->pid > 0 && read_proc(it->lp->pid, "stat", buf,
+					  sizeof(buf)) > 0 &&
+	    (p = strrchr(buf, ')')) &&
+	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+		   &ut, &st) == 2)
+		r->lagfs_cpu_us = (ut + st) * 1000000u /
+				  (uint64_t)sysconf(_SC_CLK_TCK);
+}
+
 static void judge(struct iter *it)
 {
 	struct iter_result *r = it->r;
@@ -451,6 +530,9 @@ static void judge(struct iter *it)
 	r->late_release = v.late_release && r->busy_at_reap;
 	r->lateness_ns = v.lateness_ns; /* also when not late: for the report */
 	r->interrupts = v.interrupts;
+	r->t_interrupt = v.t_first_interrupt;
+	r->t_io_done = v.t_io_done;
+	r->io_pid = v.io_pid;
 	r->lagfs_lost_release = v.never_released > 0;
 	snprintf(r->io_how, sizeof(r->io_how), "%s", v.io_how);
 	if (r->ebusy && r->t_free)
@@ -467,6 +549,8 @@ int iteration_run(struct lane_env *env, unsigned index, struct iter_result *r)
 	r->index = index;
 	r->t_start = lag_now_ns();
 	it.lp = &env->proc;
+	it.nar.on = env->cfg->explain;
+	it.nar.t0 = r->t_start;
 	if (!env->shared && !env->mounted) {
 		lagfs_proc_stop(it.lp);
 		if (lagfs_proc_start(it.lp, env->cfg->lagfs_bin, env->back,
@@ -479,6 +563,10 @@ int iteration_run(struct lane_env *env, unsigned index, struct iter_result *r)
 		env->mounted = true;
 	}
 	r->t_mounted = lag_now_ns();
+	narrate(&it.nar, r->t_mounted, "lagfs", "mounted on %s, rules: %s%s%s",
+		env->mnt, env->cfg->rules[0] ? env->cfg->rules[0] : "none",
+		env->cfg->rules[1] ? "; " : "",
+		env->cfg->rules[1] ? env->cfg->rules[1] : "");
 	start_child(&it);
 	if (!r->error)
 		wait_arrival(&it);
@@ -496,6 +584,7 @@ int iteration_run(struct lane_env *env, unsigned index, struct iter_result *r)
 	finish_lagfs(&it);
 	judge(&it);
 	r->t_end = lag_now_ns();
+	cpu_so_far(&it, r);
 	if (it.pidfd >= 0)
 		close(it.pidfd);
 	free(it.ev);

@@ -10,13 +10,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "lag_event.h"
 #include "lane.h"
+#include "matrix.h"
 #include "options.h"
 #include "report.h"
+#include "svg.h"
 
 static volatile sig_atomic_t interrupted;
 
@@ -114,6 +117,8 @@ int main(int argc, char **argv)
 	bool stopping = false;
 	int pfd[2];
 
+	if (argc > 1 && !strcmp(argv[1], "matrix"))
+		return matrix_main(argc - 1, argv + 1);
 	options_parse(argc, argv, &cfg);
 	if (!cfg.mount_dir)
 		cfg.lagfs_bin = find_lagfs(cfg.lagfs_bin);
@@ -162,10 +167,19 @@ int main(int argc, char **argv)
 			while (waitpid(lanes[i], NULL, 0) < 0 && errno == EINTR)
 				;
 	rp.t_end = lag_now_ns();
+	{
+		struct rusage ru;
+
+		if (getrusage(RUSAGE_SELF, &ru) == 0)
+			rp.main_cpu_us = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000u +
+					 (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+	}
 	nftw(workdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	report_summarize(&rp, &s);
 	report_print_summary(&rp, &s, stopping, stdout);
 	if (cfg.json_path && report_write_json(&rp, &s, cfg.json_path) < 0)
+		return cfg.bisect ? 125 : 1;
+	if (cfg.svg_path && svg_write(cfg.svg_path, &rp, &s) < 0)
 		return cfg.bisect ? 125 : 1;
 	free(rp.results);
 	return exit_status(&cfg, &s, stopping);

@@ -19,7 +19,7 @@ enum {
 	O_BISECT, O_JSON, O_TAP, O_MOUNT, O_LOG, O_CONTROL, O_FUSERMOUNT,
 	O_DIRECT, O_BUFFERED, O_ASYNC, O_NO_ASYNC, O_RW, O_QD, O_FILES,
 	O_BS, O_FUSE_DIO, O_NO_FUSE_DIO, O_HOLD, O_LIMIT, O_SEED, O_LAGFS,
-	O_QUIET, O_NO_NS, O_FUSE_OPTS, O_HELP
+	O_QUIET, O_NO_NS, O_FUSE_OPTS, O_SVG, O_EXPLAIN, O_HELP
 };
 
 static const struct option longopts[] = {
@@ -53,6 +53,8 @@ static const struct option longopts[] = {
 	{ "quiet", no_argument, NULL, O_QUIET },
 	{ "no-namespace", no_argument, NULL, O_NO_NS },
 	{ "fuse-opts", required_argument, NULL, O_FUSE_OPTS },
+	{ "svg", required_argument, NULL, O_SVG },
+	{ "explain", no_argument, NULL, O_EXPLAIN },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 }
 };
@@ -63,7 +65,8 @@ void options_usage(FILE *to)
 "usage: lagrace [--scenario async-dio|exit-punt|chance]\n"
 "               [--engine uring|aio|sync|mixed] [--iterations N] [--jobs N]\n"
 "               [--mitigate none|retry|wait-release|lazy] [--expect race|clean]\n"
-"               [--bisect] [--json FILE] [--tap] [--quiet]\n"
+"               [--bisect] [--json FILE] [--svg FILE] [--tap] [--quiet]\n"
+"               [--explain] | matrix\n"
 "               [--mount DIR --log FILE --control SOCK] [--fusermount]\n"
 "engine options: --direct|--buffered  --async|--no-async  --rw read|write\n"
 "               --qd N  --files N  --bs BYTES  --fuse-direct-io|--no-fuse-direct-io\n"
@@ -154,6 +157,7 @@ static void defaults(struct race_cfg *c)
 /* Explicit engine options, applied over the scenario's. */
 struct overrides {
 	const char *engine;
+	const char *fuse_opts;          /* replaces the scenario's */
 	int direct, async, write, fuse_dio; /* -1: the scenario's */
 	unsigned qd, files, bs;
 };
@@ -175,6 +179,7 @@ static void apply(struct race_cfg *c, const struct overrides *o)
 	if (o->qd) c->eo.qd = o->qd;
 	if (o->files) c->eo.nfiles = o->files;
 	if (o->bs) c->eo.bs = o->bs;
+	if (o->fuse_opts) c->fuse_opts = o->fuse_opts;
 	memset(c->rules, 0, sizeof(c->rules));
 	if (fuse_dio)
 		c->rules[n++] = RULE_DIRECT_IO;
@@ -251,7 +256,9 @@ void options_parse(int argc, char **argv, struct race_cfg *c)
 		case O_LAGFS: c->lagfs_bin = optarg; break;
 		case O_QUIET: c->quiet = true; break;
 		case O_NO_NS: c->no_namespace = true; break;
-		case O_FUSE_OPTS: c->fuse_opts = optarg; break;
+		case O_FUSE_OPTS: o.fuse_opts = optarg; break;
+		case O_SVG: c->svg_path = optarg; break;
+		case O_EXPLAIN: c->explain = true; break;
 		case 'h': case O_HELP: options_usage(stdout); exit(0);
 		case ':': usage_error("option '%s' needs an argument", argv[optind - 1]);
 		default:
@@ -269,5 +276,7 @@ void options_parse(int argc, char **argv, struct race_cfg *c)
 			    c->scenario);
 	sc->apply(c);
 	apply(c, &o);
+	if (c->explain)
+		c->iterations = c->jobs = 1; /* one iteration, told step by step */
 	check(c);
 }

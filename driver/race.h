@@ -40,6 +40,8 @@ struct race_cfg {
 	enum expect expect;
 	bool bisect, tap, fusermount, quiet, no_namespace;
 	const char *json_path;
+	const char *svg_path;          /* --svg: the timeline picture */
+	bool explain;                  /* --explain: narrate one iteration */
 	const char *mount_dir;         /* --mount: a lagfs someone mounted */
 	const char *mount_log, *mount_control;
 	const char *lagfs_bin;
@@ -53,8 +55,11 @@ struct iter_result {
 	pid_t child;
 	int child_status;              /* waitpid status */
 	/* absolute CLOCK_MONOTONIC ns; 0 = did not happen */
-	uint64_t t_start, t_mounted, t_open, t_io, t_kill, t_reap;
+	uint64_t t_start, t_mounted, t_fork, t_open, t_io, t_kill, t_reap;
 	uint64_t t_hold_released, t_umount1, t_free, t_release, t_umount_done;
+	uint64_t t_interrupt;          /* lagfs logged FUSE_INTERRUPT */
+	uint64_t t_io_done;            /* lagfs answered the held IO */
+	int64_t io_pid;                /* who sent it: child or io-wq tid */
 	uint64_t t_end;
 	int umount1_errno;             /* 0: the first unmount succeeded */
 	bool ebusy;                    /* the first unmount failed with EBUSY */
@@ -67,6 +72,9 @@ struct iter_result {
 	uint64_t busy_ns;              /* first EBUSY to free; 0 if not busy */
 	uint64_t lateness_ns;          /* release after the reap */
 	char io_how[16];
+	/* CPU so far, for the cost per iteration: the lane with its reaped
+	 * children (the workloads), and its lagfs */
+	uint64_t lane_cpu_us, lagfs_cpu_us;
 };
 
 #endif

@@ -9,6 +9,11 @@
 static const char *const mitigation_names[] = { "none", "retry",
 						"wait-release", "lazy" };
 
+const char *const report_phase_names[8] = {
+	"setup", "fork_to_io", "io_to_kill", "kill_to_reap", "reap_to_umount",
+	"busy_window", "free_to_unmounted", "remount"
+};
+
 bool report_hit(const struct iter_result *r)
 {
 	return !r->error && r->late_release;
@@ -122,6 +127,51 @@ static struct stat3 stat3_of(double *v, unsigned n)
 	return s;
 }
 
+static double span(uint64_t a, uint64_t b)
+{
+	return a && b && b > a ? (b - a) / 1e6 : 0;
+}
+
+static void phases(const struct report *rp, struct summary *s)
+{
+	uint64_t lane_cpu[64] = { 0 }, lagfs_cpu[64] = { 0 };
+	unsigned n = 0;
+
+	for (size_t i = 0; i < rp->n; i++) {
+		const struct iter_result *r = &rp->results[i];
+		uint64_t free_t = r->t_free ? r->t_free : r->t_umount1;
+
+		if (r->lane < 64) {
+			if (r->lane_cpu_us > lane_cpu[r->lane])
+				lane_cpu[r->lane] = r->lane_cpu_us;
+			if (r->lagfs_cpu_us > lagfs_cpu[r->lane])
+				lagfs_cpu[r->lane] = r->lagfs_cpu_us;
+		}
+		if (r->error)
+			continue;
+		n++;
+		s->phase_ms[0] += span(r->t_start, r->t_fork);
+		s->phase_ms[1] += span(r->t_fork, r->t_io);
+		s->phase_ms[2] += span(r->t_io, r->t_kill);
+		s->phase_ms[3] += span(r->t_kill, r->t_reap);
+		s->phase_ms[4] += span(r->t_reap, r->t_umount1);
+		s->phase_ms[5] += span(r->t_umount1, r->t_free);
+		s->phase_ms[6] += span(free_t, r->t_umount_done);
+		s->phase_ms[7] += span(r->t_umount_done, r->t_end);
+	}
+	for (int k = 0; n && k < 8; k++)
+		s->phase_ms[k] /= n;
+	if (!s->iterations)
+		return;
+	s->cpu_ms_lagrace = rp->main_cpu_us / 1e3;
+	for (int l = 0; l < 64; l++) {
+		s->cpu_ms_lagrace += lane_cpu[l] / 1e3;
+		s->cpu_ms_lagfs += lagfs_cpu[l] / 1e3;
+	}
+	s->cpu_ms_lagrace /= s->iterations;
+	s->cpu_ms_lagfs /= s->iterations;
+}
+
 void report_summarize(const struct report *rp, struct summary *s)
 {
 	double *busy = calloc(rp->n + 1, sizeof(double));
@@ -148,6 +198,7 @@ void report_summarize(const struct report *rp, struct summary *s)
 	s->lateness = stat3_of(late, late ? nl : 0);
 	free(busy);
 	free(late);
+	phases(rp, s);
 	s->wall_s = (rp->t_end - rp->t_begin) / 1e9;
 	s->reproductions_per_s = s->wall_s > 0 ? s->late_release / s->wall_s : 0;
 }
@@ -183,6 +234,11 @@ void report_print_summary(const struct report *rp, const struct summary *s,
 			s->reap_blocked);
 	fprintf(out, "%s%.2f s, %.1f verified reproductions per second\n", p,
 		s->wall_s, s->reproductions_per_s);
+	fprintf(out, "%sper iteration: CPU %.2f ms lagrace, %.2f ms lagfs; "
+		"mean ms:", p, s->cpu_ms_lagrace, s->cpu_ms_lagfs);
+	for (int k = 0; k < 8; k++)
+		fprintf(out, " %s %.2f", report_phase_names[k], s->phase_ms[k]);
+	fprintf(out, "\n");
 	fprintf(out, "%sverdict: %s\n", p,
 		s->late_release == s->iterations && s->iterations
 			? "RACE REPRODUCED in every iteration"
@@ -200,6 +256,25 @@ static json_object *stat3_json(const struct stat3 *s)
 	json_object_object_add(o, "p99", json_object_new_double(s->p99));
 	json_object_object_add(o, "max", json_object_new_double(s->max));
 	json_object_object_add(o, "n", json_object_new_int((int)s->n));
+	return o;
+}
+
+static json_object *cpu_json(const struct summary *s)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "lagrace", json_object_new_double(s->cpu_ms_lagrace));
+	json_object_object_add(o, "lagfs", json_object_new_double(s->cpu_ms_lagfs));
+	return o;
+}
+
+static json_object *phases_json(const struct summary *s)
+{
+	json_object *o = json_object_new_object();
+
+	for (int k = 0; k < 8; k++)
+		json_object_object_add(o, report_phase_names[k],
+				       json_object_new_double(s->phase_ms[k]));
 	return o;
 }
 
@@ -232,15 +307,21 @@ static json_object *iteration_json(const struct iter_result *r)
 	json_object_object_add(o, "interrupts", json_object_new_int((int)r->interrupts));
 	json_object_object_add(o, "retries", json_object_new_int((int)r->retries));
 	json_object_object_add(o, "io_ended_by", json_object_new_string(r->io_how));
+	json_object_object_add(o, "io_by_worker", json_object_new_boolean(r->io_pid && r->io_pid != r->child));
 	json_object_object_add(o, "error", r->error ? json_object_new_string(r->err) : NULL);
 	json_object_object_add(o, "t_kill_ns", json_object_new_int64((int64_t)k));
+	json_object_object_add(tl, "start", ms_since(r->t_start, k));
 	json_object_object_add(tl, "mounted", ms_since(r->t_mounted, k));
+	json_object_object_add(tl, "fork", ms_since(r->t_fork, k));
+	json_object_object_add(tl, "end", ms_since(r->t_end, k));
 	json_object_object_add(tl, "open", ms_since(r->t_open, k));
 	json_object_object_add(tl, "io_arrived", ms_since(r->t_io, k));
 	json_object_object_add(tl, "kill", ms_since(k, k));
 	json_object_object_add(tl, "reap", ms_since(r->t_reap, k));
 	json_object_object_add(tl, "first_umount", ms_since(r->t_umount1, k));
 	json_object_object_add(tl, "hold_released", ms_since(r->t_hold_released, k));
+	json_object_object_add(tl, "interrupt", ms_since(r->t_interrupt, k));
+	json_object_object_add(tl, "io_answered", ms_since(r->t_io_done, k));
 	json_object_object_add(tl, "free", ms_since(r->t_free, k));
 	json_object_object_add(tl, "release", ms_since(r->t_release, k));
 	json_object_object_add(tl, "umount_done", ms_since(r->t_umount_done, k));
@@ -269,6 +350,8 @@ int report_write_json(const struct report *rp, const struct summary *s,
 	json_object_object_add(sum, "release_lateness_ms", stat3_json(&s->lateness));
 	json_object_object_add(sum, "wall_s", json_object_new_double(s->wall_s));
 	json_object_object_add(sum, "reproductions_per_s", json_object_new_double(s->reproductions_per_s));
+	json_object_object_add(sum, "cpu_ms_per_iteration", cpu_json(s));
+	json_object_object_add(sum, "phase_ms", phases_json(s));
 	json_object_object_add(sum, "scenario", json_object_new_string(rp->cfg->scenario));
 	json_object_object_add(sum, "engine", json_object_new_string(rp->cfg->engine->name));
 	json_object_object_add(sum, "mitigation", json_object_new_string(mitigation_names[rp->cfg->mitigate]));

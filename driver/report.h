@@ -22,10 +22,18 @@ struct summary {
 	unsigned lost_release, reap_blocked;
 	struct stat3 busy, lateness;
 	double wall_s, reproductions_per_s;
+	/* mean ms per iteration of each phase, over iterations without error:
+	 * [0] before the fork, [1] fork to IO at lagfs, [2] to the kill,
+	 * [3] to the reap, [4] to the first unmount, [5] busy window (the
+	 * kernel's), [6] free to unmounted, [7] remount (lagfs's new session) */
+	double phase_ms[8];
+	double cpu_ms_lagrace, cpu_ms_lagfs;   /* per iteration */
 };
+extern const char *const report_phase_names[8];
 
 struct report {
 	const struct race_cfg *cfg;
+	uint64_t main_cpu_us;          /* lagrace's main process */
 	struct iter_result *results;
 	size_t n, cap;
 	uint64_t t_begin, t_end;

@@ -57,17 +57,23 @@ static void first_io(const struct verdict_in *in, size_t open_idx,
 			continue;
 		if (!strcmp(ev[j].ev, LAG_EV_RELEASE))
 			return;
-		if (!strcmp(ev[j].ev, LAG_EV_INTERRUPT))
+		if (!strcmp(ev[j].ev, LAG_EV_INTERRUPT)) {
 			v->interrupts++;
+			if (!v->t_first_interrupt ||
+			    ev[j].t_ns < v->t_first_interrupt)
+				v->t_first_interrupt = ev[j].t_ns;
+		}
 		if (!strcmp(ev[j].ev, LAG_EV_PARK) &&
 		    (!v->t_first_io || ev[j].t_ns < v->t_first_io)) {
 			v->t_first_io = ev[j].t_ns;
+			v->io_pid = ev[j].pid;
 			/* its completion: the op's event with the same fh */
 			for (size_t k = j + 1; k < in->n; k++) {
 				if (ev[k].fh == ev[j].fh && ev[k].how[0] &&
 				    !strcmp(ev[k].ev, ev[j].op)) {
 					snprintf(v->io_how, sizeof(v->io_how),
 						 "%s", ev[k].how);
+					v->t_io_done = ev[k].t_ns;
 					break;
 				}
 			}

@@ -48,6 +48,10 @@ struct verdict {
 	bool late_release;           /* released_after > 0 */
 	uint64_t lateness_ns;        /* t_last_release - t_reap if late */
 	unsigned interrupts;         /* interrupts of the child's requests */
+	uint64_t t_first_interrupt;  /* 0 if none */
+	int64_t io_pid;              /* who sent the first parked IO: the child,
+				      * or an io-wq worker's tid */
+	uint64_t t_io_done;          /* lagfs answered the first parked IO */
 	char io_how[16];             /* how the child's first parked IO ended */
 };
 

@@ -3,8 +3,10 @@
 # (log events, process exit), never fixed sleeps.
 set -u
 TOP=${LAGFS_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
-LAGFS=$TOP/build/lagfs
-H=$TOP/build/tests/helpers
+BUILD=${LAGFS_BUILD:-$TOP/build}
+LAGFS=$BUILD/lagfs
+LAGRACE_BIN=$BUILD/lagrace
+H=$BUILD/tests/helpers
 T=$(mktemp -d /tmp/lagfs-test.XXXXXX)
 chmod 0755 "$T"
 _n=0 _failed=0

@@ -69,15 +69,27 @@ struct open_fh {
 	int released;
 };
 
+/* Freed at exit, whichever return ends main (LeakSanitizer builds). */
+static char *line;
+static struct open_fh *opens;
+static FILE *f;
+
+static void cleanup(void)
+{
+	free(line);
+	free(opens);
+	if (f)
+		fclose(f);
+}
+
 int main(int argc, char **argv)
 {
-	char err[256], *line = NULL;
+	char err[256];
 	size_t cap = 0, nopen = 0;
-	struct open_fh *opens = NULL;
 	long count = 0, lineno = 0;
 	ssize_t len;
-	FILE *f;
 
+	atexit(cleanup);
 	if (argc < 3) {
 		fprintf(stderr, "usage: logcheck LOG count|get|pairs|valid ...\n");
 		return 2;
@@ -110,9 +122,11 @@ int main(int argc, char **argv)
 			if (!strcmp(ev.ev, "open") || !strcmp(ev.ev, "create")) {
 				if (ev.result)
 					continue;
-				opens = realloc(opens, (nopen + 1) * sizeof(*opens));
-				if (!opens)
+				struct open_fh *more = realloc(opens, (nopen + 1) * sizeof(*opens));
+
+				if (!more)
 					return 2;
+				opens = more;
 				opens[nopen++] = (struct open_fh){ ev.fh, 0 };
 			} else if (!strcmp(ev.ev, "release")) {
 				size_t i = nopen;

@@ -3,7 +3,7 @@
 # the problem, nothing on stdout, nothing started and no temp dir made.
 . "$(dirname "$0")/../lib.sh"
 
-LR=$TOP/build/lagrace
+LR=$BUILD/lagrace
 mkdir -p "$T/tmp"
 
 # bad DESC PATTERN ARGS...: lagrace ARGS exits 2 with one stderr line that

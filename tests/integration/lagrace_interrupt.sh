@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (lagrace's lanes then use plain mount namespaces)"
 
-LR=$TOP/build/lagrace
+LR=$BUILD/lagrace
 J=$H/jsonget
 
 our_fuse_mounts() { grep -E ' - fuse(\.[^ ]+)? ' /proc/self/mountinfo | grep -F "$T/"; }

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (the unprivileged runs are in lagrace_unprivileged)"
 
-LR=$TOP/build/lagrace
+LR=$BUILD/lagrace
 J=$H/jsonget
 mkdir -p "$T/tmp"
 

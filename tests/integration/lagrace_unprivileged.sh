@@ -10,7 +10,7 @@ J=$H/jsonget
 # finds lagfs next to itself. Its TMPDIR and --json files go to $T/u,
 # which the user owns.
 mkdir -p "$T/bin" "$T/u"
-cp "$TOP/build/lagrace" "$LAGFS" "$T/bin/"
+cp "$BUILD/lagrace" "$LAGFS" "$T/bin/"
 chmod -R a+rX "$T/bin"
 if [ "$(id -u)" -eq 0 ]; then
 	chown nobody "$T/u"

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The teaching outputs: --explain narrates one iteration with the kernel's
+# view of who holds the file; `lagrace matrix` prints the hit-rate table.
+. "$(dirname "$0")/../lib.sh"
+[ "$(id -u)" -eq 0 ] || skip_all "runs lagrace as root (lagrace_unprivileged covers users)"
+LAGRACE=$BUILD/lagrace
+export TMPDIR=$T
+
+line_of() { grep -n -m1 -- "$1" "$2" | cut -d: -f1; }
+
+"$LAGRACE" --explain >"$T/explain" 2>&1
+check "--explain runs one iteration and exits 0" $?
+ok "it is one iteration" grep -q '^late release 1/1, EBUSY 1/1' "$T/explain"
+for step in "mounted on" "forked the child" "OPEN /lag-0.lag by the child" \
+	"arrived from the child" "SIGKILL to the child" "waitpid() returned" \
+	"probe: the mount is BUSY" "unmount at once: EBUSY" \
+	"release the held request" "answered the held read" \
+	"RELEASE of /lag-0.lag" "the mount is free (EAGAIN)" "unmount: ok"; do
+	ok "narrates: $step" grep -qF -- "$step" "$T/explain"
+done
+ok "the reference passes child -> in-flight request -> deferred work -> nobody" \
+	test "$(grep -o 'held by [a-z]*' "$T/explain" | tr '\n' ,)" = \
+	"held by the,held by the,held by deferred,held by nobody,"
+ok "the RELEASE comes after the reap" \
+	test "$(line_of 'RELEASE of' "$T/explain")" -gt "$(line_of 'waitpid() returned' "$T/explain")"
+ok "every step has a time in ms" \
+	test "$(grep -cE '^ *[+-][0-9]+\.[0-9]{3} ms ' "$T/explain")" -ge 13
+
+"$LAGRACE" --explain --scenario exit-punt >"$T/punt" 2>&1
+ok "exit-punt: the READ comes from an io-wq worker" grep -q 'arrived from io-wq worker' "$T/punt"
+ok "exit-punt: the kill interrupts it" grep -q 'FUSE_INTERRUPT for the held read' "$T/punt"
+ok "exit-punt: io_uring's fallback work holds the file after the answer" \
+	grep -q "held by deferred kernel work: the dead task's completion goes to io_uring's fallback work" "$T/punt"
+
+"$LAGRACE" --explain --engine sync >"$T/sync" 2>&1
+ok "sync: the child's own exit closes the file" grep -q 'held by the dying child itself' "$T/sync"
+ok "sync: no late release" grep -q '^late release 0/1' "$T/sync"
+
+"$LAGRACE" matrix --iterations 3 >"$T/matrix" 2>&1
+check "matrix runs every combination and exits 0" $?
+ok "it prints a table of 12 combinations" test "$(grep -c '^| [a-z].*`lagrace' "$T/matrix")" = 12
+ok "async DIO hits every time" grep -q '^| io_uring, O_DIRECT (async DIO) | 3/3 | 3/3 |' "$T/matrix"
+ok "exit-punt hits every time" grep -q '^| io_uring, direct_io, IOSQE_ASYNC, no async DIO (exit-punt) | 3/3 | 3/3 |' "$T/matrix"
+ok "pread never hits" grep -q '^| pread, O_DIRECT | 0/3 | 0/3 |' "$T/matrix"
+ok "libaio O_DIRECT never hits (its exit waits for the IO)" grep -q '^| libaio, O_DIRECT | 0/3 | 0/3 |' "$T/matrix"
+ok "each row names the command that reproduces it" grep -qF '`lagrace --scenario exit-punt`' "$T/matrix"
+"$LAGRACE" matrix --bogus >/dev/null 2>"$T/err"
+ok "matrix with a bad option exits 2 with one line" \
+	test $? = 2 -a "$(wc -l <"$T/err")" = 1
+done_testing
