@@ -539,6 +539,28 @@ static void judge(struct iter *it)
 		r->busy_ns = r->t_free - r->t_umount1;
 }
 
+/* If lagfs itself died, that is the story, whatever step noticed it. */
+static void blame_dead_lagfs(struct iter *it)
+{
+	struct iter_result *r = it->r;
+	pid_t pid = it->lp->pid;
+	int st;
+
+	if (it->env->shared || pid <= 0 || waitpid(pid, &st, WNOHANG) != pid)
+		return;
+	it->lp->pid = 0;
+	it->env->mounted = false;
+	r->error = 1;
+	if (WIFSIGNALED(st))
+		snprintf(r->err, sizeof(r->err), "lagfs died: killed by %s "
+			 "(the iteration could not finish; the next one "
+			 "starts a new lagfs)", strsignal(WTERMSIG(st)));
+	else
+		snprintf(r->err, sizeof(r->err), "lagfs died: exited with "
+			 "status %d (the next iteration starts a new lagfs)",
+			 WEXITSTATUS(st));
+}
+
 int iteration_run(struct lane_env *env, unsigned index, struct iter_result *r)
 {
 	struct iter it = { .env = env, .cfg = env->cfg, .r = r, .pidfd = -1 };
@@ -581,7 +603,11 @@ int iteration_run(struct lane_env *env, unsigned index, struct iter_result *r)
 		if (unmount(&it, 0) && unmount(&it, MNT_DETACH))
 			lagfs_proc_kill(it.lp);
 	}
+	if (r->error)
+		blame_dead_lagfs(&it);
 	finish_lagfs(&it);
+	if (!r->error)
+		blame_dead_lagfs(&it);
 	judge(&it);
 	r->t_end = lag_now_ns();
 	cpu_so_far(&it, r);

@@ -187,7 +187,7 @@ void report_summarize(const struct report *rp, struct summary *s)
 		s->late_release += report_hit(r);
 		s->ebusy += !r->error && r->ebusy;
 		s->umount_ok += r->umount_ok;
-		s->lost_release += r->lagfs_lost_release;
+		s->lost_release += !r->error && r->lagfs_lost_release;
 		s->reap_blocked += r->reap_blocked;
 		if (busy && r->ebusy && r->busy_ns)
 			busy[nb++] = r->busy_ns / 1e6;
@@ -213,6 +213,10 @@ void report_print_summary(const struct report *rp, const struct summary *s,
 		p, "lagrace", c->scenario, c->engine->name,
 		mitigation_names[c->mitigate], c->jobs, c->jobs > 1 ? "s" : "",
 		interrupted ? " (interrupted: partial summary)" : "");
+	if (s->iterations < c->iterations)
+		fprintf(out, "%sran %u of %u iterations%s\n", p, s->iterations,
+			c->iterations, interrupted ? "" : " (a lane stopped "
+			"after an error)");
 	fprintf(out, "%slate release %u/%u, EBUSY %u/%u, unmounted %u/%u, "
 		"errors %u\n", p, s->late_release, s->iterations, s->ebusy,
 		s->iterations, s->umount_ok, s->iterations, s->errors);

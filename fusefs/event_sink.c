@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "event_sink.h"
@@ -37,6 +38,7 @@ struct event_sink {
 	bool closing;
 	uint64_t written;
 	uint64_t dropped;
+	bool regular;		/* fd is a regular file: can be cut back */
 	int last_errno;
 
 	pthread_t writer;
@@ -149,6 +151,28 @@ static void batch_done(struct event_sink *s, size_t head, size_t len,
 	sink_unlock(s);
 }
 
+/*
+ * A write cut short mid-line (a full disk) leaves half an event in a log
+ * file: cut the file back to its last whole line, so readers only ever see
+ * whole events. A pipe cannot be; its reader skips the broken line.
+ */
+static void trim_partial(struct event_sink *s, size_t head, size_t done)
+{
+	size_t keep = done;
+	off_t end;
+
+	while (keep > 0 && s->ring[(head + keep - 1) % s->cap] != '\n')
+		keep--;
+	if (keep == done || !s->regular)
+		return;
+	end = lseek(s->fd, 0, SEEK_CUR);
+	if (end < 0)
+		return;
+	end -= (off_t)(done - keep);
+	if (ftruncate(s->fd, end) == 0)
+		lseek(s->fd, end, SEEK_SET);
+}
+
 static void *writer_main(void *arg)
 {
 	struct event_sink *s = arg;
@@ -167,6 +191,8 @@ static void *writer_main(void *arg)
 		if (len == 0)
 			break;	/* closing and drained */
 		err = write_batch(s, head, len, &done);
+		if (err)
+			trim_partial(s, head, done);
 		batch_done(s, head, len, done, err);
 	}
 	return NULL;
@@ -206,6 +232,11 @@ struct event_sink *event_sink_open(int fd, size_t buf_bytes)
 	if (!s)
 		return NULL;
 	s->fd = fd;
+	{
+		struct stat st;
+
+		s->regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	}
 	s->cap = buf_bytes ? buf_bytes : SINK_DEFAULT_BYTES;
 	s->ring = malloc(s->cap);
 	if (!s->ring) {
@@ -282,13 +313,23 @@ void event_sink_put(struct event_sink *s, const struct lag_event *e)
 
 void event_sink_close(struct event_sink *s)
 {
-	if (!s)
+	event_sink_close_stats(s, NULL);
+}
+
+void event_sink_close_stats(struct event_sink *s, struct event_sink_stats *st)
+{
+	if (!s) {
+		if (st)
+			memset(st, 0, sizeof(*st));
 		return;
+	}
 	sink_lock(s);
 	s->closing = true;
 	sink_check(pthread_cond_signal(&s->cv), "cond_signal");
 	sink_unlock(s);
 	sink_check(pthread_join(s->writer, NULL), "join");
+	if (st)
+		event_sink_stats(s, st);
 	/* Nobody to report a close error to: the stats die with s. */
 	(void)close(s->fd);
 	sink_check(pthread_cond_destroy(&s->cv), "cond_destroy");

@@ -28,6 +28,9 @@ void event_sink_put(struct event_sink *s, const struct lag_event *e);
  * for the writes: on a blocking pipe whose reader stopped reading, until it
  * reads again or closes its end (EPIPE). */
 void event_sink_close(struct event_sink *s);
+struct event_sink_stats;
+/* The same, and the final counts (after everything was written) in *st. */
+void event_sink_close_stats(struct event_sink *s, struct event_sink_stats *st);
 
 struct event_sink_stats {
 	uint64_t written;   /* events written */

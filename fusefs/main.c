@@ -238,20 +238,33 @@ static void log_start(struct lagfs *fs)
 
 static void log_exit(struct lagfs *fs)
 {
+	struct event_sink_stats st = { 0 };
 	struct lag_event e;
 
+	if (fs->log)
+		event_sink_stats(fs->log, &st);
 	lag_event_init(&e, LAG_EV_EXIT);
 	e.pid = getpid();
 	e.uid = getuid();
 	snprintf(e.detail, sizeof(e.detail),
 		 "requests=%lu parked=%lu interrupts=%lu released=%lu "
-		 "opens=%lu releases=%lu unreleased=%lu",
+		 "opens=%lu releases=%lu unreleased=%lu dropped_events=%lu",
 		 (unsigned long)fs->n.requests, (unsigned long)fs->n.parked,
 		 (unsigned long)fs->n.interrupts,
 		 (unsigned long)fs->n.released, (unsigned long)fs->n.opens,
 		 (unsigned long)fs->n.releases,
-		 (unsigned long)fs->files.count);
+		 (unsigned long)fs->files.count, (unsigned long)st.dropped);
 	lagfs_log(fs, &e);
+}
+
+/* After the log is closed, so the count includes the exit event. */
+static void report_dropped(struct event_sink_stats *st)
+{
+	if (st->dropped)
+		fprintf(stderr, "lagfs: event log: %lu events dropped (%s)\n",
+			(unsigned long)st->dropped,
+			st->last_errno ? strerror(st->last_errno)
+				       : "buffer full");
 }
 
 static void init_fs(struct lagfs *fs, struct options *o)
@@ -466,7 +479,12 @@ out:
 		dq_destroy(fs.dq);
 	control_stop(ctl);
 	log_exit(&fs);
-	event_sink_close(fs.log);
+	if (fs.log) {
+		struct event_sink_stats st;
+
+		event_sink_close_stats(fs.log, &st);
+		report_dropped(&st);
+	}
 	open_files_destroy(&fs.files);
 	free_fs(&fs, &o);
 	return res;

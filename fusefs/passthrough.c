@@ -473,8 +473,10 @@ static void serve_create(struct lag_call *c)
 	struct fuse_entry_param e;
 	int fd, err;
 
+	/* O_NOFOLLOW: a symlink planted at the name in the backing dir since
+	 * the kernel looked it up must not make us create outside it. */
 	fd = open_backing(fd_of(c, c->ino), c->name,
-			  (c->fi.flags | O_CREAT) & ~O_NOFOLLOW, c->mode);
+			  c->fi.flags | O_CREAT | O_NOFOLLOW, c->mode);
 	if (fd < 0) {
 		reply_err(c, errno);
 		return;
