@@ -43,7 +43,7 @@ BENCH_SRC  := $(wildcard bench/*.c)
 BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
 .PHONY: all deps deps-test check check-unit check-integration bench install \
-	clean repro check-sanitize
+	clean repro check-sanitize fuzz
 
 all: deps $(B)/lagfs $(B)/lagrace $(UNIT_BIN) $(HELPER_BIN) $(BENCH_BIN)
 
@@ -59,7 +59,9 @@ deps:
 # pages with groff, and run fio and git on lagfs.
 deps-test:
 	@scripts/install-deps chromium=/usr/bin/chromium groff=/usr/bin/groff \
-		man-db=/usr/bin/man fio=/usr/bin/fio git=/usr/bin/git
+		man-db=/usr/bin/man fio=/usr/bin/fio git=/usr/bin/git \
+		clang=/usr/bin/clang \
+		libclang-rt-14-dev=/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 
 $(B)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
@@ -92,6 +94,11 @@ check-sanitize: deps deps-test
 		CFLAGS="-O1 -g -fno-omit-frame-pointer $(SAN)" \
 		LDFLAGS="$(SAN)" all
 	@LAGFS_BUILD=build-san tests/run
+
+# libFuzzer on the rules parser and the event-log reader, 10 minutes each
+# (make check runs 15 s each through tests/integration/fuzz_short.sh).
+fuzz: deps deps-test
+	@scripts/fuzz 600
 
 check-unit: all
 	@tests/run unit

@@ -539,26 +539,43 @@ static void judge(struct iter *it)
 		r->busy_ns = r->t_free - r->t_umount1;
 }
 
-/* If lagfs itself died, that is the story, whatever step noticed it. */
+/*
+ * If lagfs itself died, that is the story, whatever step noticed it. Its
+ * log ends as it closes its descriptors, a moment before it is a zombie:
+ * give it that moment.
+ */
 static void blame_dead_lagfs(struct iter *it)
 {
+	struct lagfs_proc *lp = it->lp;
 	struct iter_result *r = it->r;
-	pid_t pid = it->lp->pid;
-	int st;
+	uint64_t until = lag_now_ns() + 200 * MS;
+	int st = lp->status;
 
-	if (it->env->shared || pid <= 0 || waitpid(pid, &st, WNOHANG) != pid)
+	if (it->env->shared)
 		return;
-	it->lp->pid = 0;
+	while (!lp->died && lp->pid > 0) {
+		struct timespec tick = { .tv_nsec = 1000000 };
+
+		if (waitpid(lp->pid, &st, WNOHANG) == lp->pid) {
+			lp->died = true;
+			lp->pid = 0;
+			break;
+		}
+		if (lag_now_ns() > until)
+			return;
+		nanosleep(&tick, NULL);
+	}
+	if (!lp->died)
+		return;
+	lp->died = false;
 	it->env->mounted = false;
 	r->error = 1;
 	if (WIFSIGNALED(st))
-		snprintf(r->err, sizeof(r->err), "lagfs died: killed by %s "
-			 "(the iteration could not finish; the next one "
-			 "starts a new lagfs)", strsignal(WTERMSIG(st)));
+		snprintf(r->err, sizeof(r->err), "lagfs died: killed by "
+			 "SIG%s", sigabbrev_np(WTERMSIG(st)));
 	else
 		snprintf(r->err, sizeof(r->err), "lagfs died: exited with "
-			 "status %d (the next iteration starts a new lagfs)",
-			 WEXITSTATUS(st));
+			 "status %d", WEXITSTATUS(st));
 }
 
 int iteration_run(struct lane_env *env, unsigned index, struct iter_result *r)
@@ -597,16 +614,16 @@ int iteration_run(struct lane_env *env, unsigned index, struct iter_result *r)
 	}
 	if (!r->error)
 		unmount_phase(&it);
+	if (r->error)
+		blame_dead_lagfs(&it);
 	if (r->error && !r->umount_ok && !env->shared) {
 		/* Whatever went wrong, leave no mount behind. */
 		release_hold(&it);
 		if (unmount(&it, 0) && unmount(&it, MNT_DETACH))
 			lagfs_proc_kill(it.lp);
 	}
-	if (r->error)
-		blame_dead_lagfs(&it);
 	finish_lagfs(&it);
-	if (!r->error)
+	if (r->error && strncmp(r->err, "lagfs died", 10))
 		blame_dead_lagfs(&it);
 	judge(&it);
 	r->t_end = lag_now_ns();

@@ -181,6 +181,11 @@ void lagfs_proc_stop(struct lagfs_proc *p)
 
 void lagfs_proc_kill(struct lagfs_proc *p)
 {
+	/* Dead already? Keep why, for the report. */
+	if (p->pid > 0 && waitpid(p->pid, &p->status, WNOHANG) == p->pid) {
+		p->died = true;
+		p->pid = 0;
+	}
 	if (p->pid > 0) {
 		kill(p->pid, SIGKILL);
 		while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)

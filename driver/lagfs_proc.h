@@ -14,6 +14,8 @@
 
 struct lagfs_proc {
 	pid_t pid;                 /* 0 for a lagfs we did not start */
+	bool died;                 /* it exited before we stopped it */
+	int status;                /* then its wait status */
 	const char *mnt;
 	const char *sock;
 	struct event_stream *events;
