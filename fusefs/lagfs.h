@@ -24,6 +24,7 @@ struct lagfs_counters {
 	atomic_uint_fast64_t eintr;        /* parked requests answered EINTR */
 	atomic_uint_fast64_t released;     /* let go by the control channel */
 	atomic_uint_fast64_t opens, releases;
+	atomic_uint_fast64_t unreleased;   /* opens reported at mount ends */
 };
 
 struct lagfs {

@@ -208,6 +208,7 @@ static void report_unreleased_one(struct lag_file *f, void *arg)
 	struct lagfs *fs = arg;
 	struct lag_event e;
 
+	atomic_fetch_add(&fs->n.unreleased, 1);
 	lag_event_init(&e, LAG_EV_UNRELEASED);
 	e.pid = f->pid;
 	e.ino = f->ino;
@@ -253,7 +254,7 @@ static void log_exit(struct lagfs *fs)
 		 (unsigned long)fs->n.interrupts,
 		 (unsigned long)fs->n.released, (unsigned long)fs->n.opens,
 		 (unsigned long)fs->n.releases,
-		 (unsigned long)fs->files.count, (unsigned long)st.dropped);
+		 (unsigned long)fs->n.unreleased, (unsigned long)st.dropped);
 	lagfs_log(fs, &e);
 }
 

@@ -270,6 +270,18 @@ static int parse_words(const char *line, char *word, struct rule *r,
 }
 
 /* The rule as written, without surrounding blanks. */
+/* Whether line[i] is escaped: an odd run of backslashes before it. The
+ * text must parse back to the same rule (reload re-reads it), so a blank
+ * the user escaped stays. */
+static bool escaped(const char *line, size_t i)
+{
+	size_t k = 0;
+
+	while (k < i && line[i - 1 - k] == '\\')
+		k++;
+	return k % 2;
+}
+
 static char *trimmed_copy(const char *line)
 {
 	size_t n;
@@ -277,7 +289,7 @@ static char *trimmed_copy(const char *line)
 	while (is_blank(*line))
 		line++;
 	n = strlen(line);
-	while (n && is_blank(line[n - 1]))
+	while (n && is_blank(line[n - 1]) && !escaped(line, n - 1))
 		n--;
 	return strndup(line, n);
 }

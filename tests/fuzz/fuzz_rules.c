@@ -80,7 +80,9 @@ static void check_rule(const struct rule *r)
 	CHECK(r->op >= -1 && r->op < LAG_OP_COUNT);
 	CHECK(r->text && r->text[0]);
 	n = strlen(r->text);
-	CHECK(!is_blank(r->text[0]) && !is_blank(r->text[n - 1]));
+	/* trimmed, but a blank the user escaped at the end stays */
+	CHECK(!is_blank(r->text[0]));
+	CHECK(!is_blank(r->text[n - 1]) || (n >= 2 && r->text[n - 2] == '\\'));
 	CHECK(!r->path_glob ||
 	      r->path_glob[0] == '/' || r->path_glob[0] == '*');
 	CHECK(r->prob >= 0 && r->prob <= 1);
