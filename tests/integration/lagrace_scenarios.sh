@@ -78,9 +78,13 @@ ok "default: the summary says so" grep -q '^verdict: RACE REPRODUCED in every it
 check "default: nothing on stderr" "$([ ! -s "$T/def.err" ]; echo $?)"
 clean_after default
 
-lr punt --scenario exit-punt --iterations 20 --json "$T/punt.json"
+# The issue asks for at least 19/20 (95 %). exit-punt misses about 1 % of
+# iterations on this kernel (the dying child's own exit sometimes finishes
+# the fput first), so 20 iterations would fail a run now and then by chance:
+# the same 95 % is asserted over 100 iterations (about 1.5 s).
+lr punt --scenario exit-punt --iterations 100 --json "$T/punt.json"
 check "exit-punt: runs (exit 0)" "$([ "$RC" -eq 0 ]; echo $?)"
-is "exit-punt: EBUSY in at least 19/20" punt ebusy -ge 19
+is "exit-punt: EBUSY in at least 95/100 (19/20)" punt ebusy -ge 95
 is "exit-punt: no errors" punt errors -eq 0
 clean_after exit-punt
 
