@@ -623,6 +623,7 @@ int iteration_run(struct lane_env *env, unsigned index, struct iter_result *r)
 			lagfs_proc_kill(it.lp);
 	}
 	finish_lagfs(&it);
+	/* finish_lagfs may have stopped a lagfs that had died: say so */
 	if (r->error && strncmp(r->err, "lagfs died", 10))
 		blame_dead_lagfs(&it);
 	judge(&it);

@@ -168,13 +168,20 @@ void lagfs_proc_stop(struct lagfs_proc *p)
 {
 	uint64_t deadline = lag_now_ns() + 5000000000ull;
 	struct lag_event e;
+	int st;
 
 	if (p->pid > 0 && kill(p->pid, SIGTERM) == 0) {
 		/* It unmounts and closes its log as it exits. */
 		while (p->events && event_stream_next(p->events, &e, deadline) == 1)
 			;
-		if (lag_now_ns() < deadline)
-			lagfs_proc_reap(p);
+		if (lag_now_ns() < deadline) {
+			st = lagfs_proc_reap(p);
+			/* Killed by anything but our SIGTERM: it died on us. */
+			if (st != -1 && WIFSIGNALED(st) && WTERMSIG(st) != SIGTERM) {
+				p->died = true;
+				p->status = st;
+			}
+		}
 	}
 	lagfs_proc_kill(p);
 }
