@@ -60,7 +60,7 @@ deps:
 deps-test:
 	@scripts/install-deps chromium=/usr/bin/chromium groff=/usr/bin/groff \
 		man-db=/usr/bin/man fio=/usr/bin/fio git=/usr/bin/git \
-		clang=/usr/bin/clang \
+		clang=/usr/bin/clang python3=/usr/bin/python3 \
 		libclang-rt-14-dev=/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 
 $(B)/%.o: %.c | deps
@@ -107,6 +107,7 @@ check-integration: all deps-test
 	@tests/run integration
 
 bench: all
+	@scripts/install-deps fio=/usr/bin/fio
 	@scripts/bench
 
 install: all

@@ -237,6 +237,8 @@ static void *control_main(void *arg)
 	struct control *ctl = arg;
 	sigset_t all;
 
+	/* For top -H and perf; a name is a nicety, not worth an error. */
+	(void)pthread_setname_np(pthread_self(), "lagfs-ctl");
 	/* SIGINT/SIGTERM must reach the thread that reads /dev/fuse. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);

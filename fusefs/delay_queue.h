@@ -1,7 +1,8 @@
 /*
  * delay_queue: park work items until a deadline, then run them on a small
  * fixed pool of worker threads. No thread per item: 10,000 parked items cost
- * 10,000 heap slots, one timer thread and the workers.
+ * 10,000 heap slots and the workers, one of which sleeps until the earliest
+ * deadline.
  *
  * An item is parked with a deadline (DURATION_INF: until released or
  * cancelled). When it leaves the queue, exactly one of these happens:
@@ -12,8 +13,9 @@
  * The queue never frees items; fire (or the canceller) does.
  *
  * Items with equal deadlines fire in the order they were parked.
- * Workers fire items as soon as they are due: a slow fire delays only the
- * items behind it on the same worker, and the timer thread never runs fire.
+ * Workers fire items as soon as they are due: while any worker is idle, one
+ * of them watches the deadlines, so a slow fire delays other items only
+ * when every worker is busy firing.
  */
 #ifndef DELAY_QUEUE_H
 #define DELAY_QUEUE_H
@@ -28,15 +30,16 @@ struct dq_item {
 	uint64_t deadline_ns;               /* CLOCK_MONOTONIC */
 	void (*fire)(struct dq_item *item, enum dq_reason why);
 	/* private to the queue */
-	size_t heap_idx;                    /* SIZE_MAX when not parked */
+	size_t heap_idx;                    /* SIZE_MAX when not in the heap */
 	uint64_t seq;
-	struct dq_item *next;
+	struct dq_item *next, *prev;        /* run list (next only), fifo */
+	bool in_fifo;
 	enum dq_reason why;                 /* on the run list: how it fires */
 };
 
 struct delay_queue;
 
-/* Start the timer thread and nworkers workers (>= 1). NULL on failure with
+/* Start nworkers workers (>= 1). NULL on failure with
  * errno set. */
 struct delay_queue *dq_create(unsigned nworkers);
 

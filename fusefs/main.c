@@ -25,7 +25,7 @@
 #define LAGFS_VERSION "0.1"
 
 struct options {
-	bool foreground, debug, single_thread, remount;
+	bool foreground, debug, single_thread, remount, no_xattr;
 	struct fuse_args fuse_args;
 	struct rule_set *cli_rules;
 	const char *rules_file;
@@ -41,6 +41,7 @@ static void usage(FILE *to)
 	fprintf(to,
 "usage: lagfs [-f] [-d] [-s] [-o OPT,...] [--rule RULE]... [--rules FILE]\n"
 "             [--log FILE | --log-fd N] [--control PATH] [--remount]\n"
+"             [--workers N] [--no-xattr]\n"
 "             BACKING_DIR MOUNTPOINT\n"
 "\n"
 "  -f               stay in the foreground\n"
@@ -54,6 +55,8 @@ static void usage(FILE *to)
 "  --control PATH   control socket (mode 0600): release, add, set, reload...\n"
 "  --remount        after an unmount, mount again (until SIGINT or SIGTERM)\n"
 "  --workers N      threads that answer delayed requests (default 2)\n"
+"  --no-xattr       answer xattr requests ENOSYS, as passthrough_ll does:\n"
+"                   writes then skip a getxattr round trip each\n"
 "  -h, --help       this text;  -V, --version  the version\n"
 "\n"
 "Rule: OP [path=GLOB] [delay=DUR] [jitter=DUR] [prob=P] [hold] [max=DUR]\n"
@@ -94,6 +97,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "control", required_argument, NULL, 'c' },
 		{ "remount", no_argument, NULL, 'M' },
 		{ "workers", required_argument, NULL, 'W' },
+		{ "no-xattr", no_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -123,6 +127,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'R': o->rules_file = optarg; break;
 		case 'M': o->remount = true; break;
+		case 'X': o->no_xattr = true; break;
 		case 'W': {
 			char *end;
 			long n = strtol(optarg, &end, 10);
@@ -281,6 +286,7 @@ static void init_fs(struct lagfs *fs, struct options *o)
 		die_usage("mountpoint %s: %s", o->mountpoint,
 			  "already mounted");
 	fs->timeout = 1.0;
+	fs->xattr = !o->no_xattr;
 	fs->cli_rules = o->cli_rules;
 	/* Messages name the file as the user did; a daemon has left the cwd. */
 	if (o->rules_file)
@@ -315,6 +321,8 @@ static int start_threads(struct lagfs *fs, struct options *o, int log_fd)
 	return 0;
 }
 
+#define LOOP_THREADS 8
+
 static int serve(struct fuse_session *se, struct options *o)
 {
 	struct fuse_loop_config *cfg;
@@ -325,9 +333,13 @@ static int serve(struct fuse_session *se, struct options *o)
 	cfg = fuse_loop_cfg_create();
 	if (!cfg)
 		return -1;
-	/* Handlers never block on a delay, so a few threads carry any load. */
-	fuse_loop_cfg_set_idle_threads(cfg, 4);
-	fuse_loop_cfg_set_max_threads(cfg, 8);
+	/*
+	 * Handlers never block on a delay, so a few threads carry any load.
+	 * As many may idle as may run: otherwise every burst starts threads
+	 * and every lull ends them, and a 5 s fio run started up to 734.
+	 */
+	fuse_loop_cfg_set_idle_threads(cfg, LOOP_THREADS);
+	fuse_loop_cfg_set_max_threads(cfg, LOOP_THREADS);
 	res = fuse_session_loop_mt(se, cfg);
 	fuse_loop_cfg_destroy(cfg);
 	return res;

@@ -816,6 +816,21 @@ static void lag_statfs(fuse_req_t req, fuse_ino_t ino)
 	call_dispatch(&c, serve_statfs);
 }
 
+/*
+ * --no-xattr: ENOSYS makes the kernel stop sending xattr requests for the
+ * rest of the mount. Otherwise it asks for security.capability before every
+ * write (to know whether the write must drop it), which costs a round trip.
+ */
+static bool xattr_off(fuse_req_t req)
+{
+	struct lagfs *fs = fuse_req_userdata(req);
+
+	if (fs->xattr)
+		return false;
+	fuse_reply_err(req, ENOSYS);
+	return true;
+}
+
 /* xattrs go through /proc: O_PATH descriptors refuse f*xattr(). */
 static int xattr_proc(struct lag_call *c, char proc[static 32])
 {
@@ -844,7 +859,8 @@ static void lag_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			      .name = name, .value = value, .size = size,
 			      .flags = flags };
 
-	call_dispatch(&c, serve_setxattr);
+	if (!xattr_off(req))
+		call_dispatch(&c, serve_setxattr);
 }
 
 /* getxattr and listxattr share the size-probe protocol. */
@@ -883,7 +899,8 @@ static void lag_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	struct lag_call c = { .req = req, .op = LAG_OP_GETXATTR, .ino = ino,
 			      .name = name, .size = size };
 
-	call_dispatch(&c, serve_getxattr);
+	if (!xattr_off(req))
+		call_dispatch(&c, serve_getxattr);
 }
 
 static void lag_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
@@ -891,7 +908,8 @@ static void lag_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	struct lag_call c = { .req = req, .op = LAG_OP_LISTXATTR, .ino = ino,
 			      .size = size };
 
-	call_dispatch(&c, serve_getxattr);
+	if (!xattr_off(req))
+		call_dispatch(&c, serve_getxattr);
 }
 
 static void serve_removexattr(struct lag_call *c)
@@ -909,7 +927,8 @@ static void lag_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 	struct lag_call c = { .req = req, .op = LAG_OP_REMOVEXATTR,
 			      .ino = ino, .name = name };
 
-	call_dispatch(&c, serve_removexattr);
+	if (!xattr_off(req))
+		call_dispatch(&c, serve_removexattr);
 }
 
 /* libfuse's standard connection options (-o max_background=N, ...). */

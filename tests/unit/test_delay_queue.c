@@ -294,6 +294,84 @@ static void test_cancel_many(void)
 	rec_fini(&r);
 }
 
+static bool is_11th(struct dq_item *item, void *arg)
+{
+	(void)arg;
+	return ((struct titem *)item)->id % 11 == 0;
+}
+
+/*
+ * Deadlines mostly in park order, as one rule's delay gives them (those go
+ * on the queue's FIFO), some earlier than the last (those go on its heap),
+ * ties, cancels from the middle and both ends, and a release that takes
+ * from both: what is left must still fire in (deadline, park) order.
+ */
+static void test_in_order(void)
+{
+	enum { N = 3000 };
+	struct rec r;
+	struct delay_queue *q = dq_create(1);
+	struct titem *t;
+	uint64_t base, d;
+	bool good = true, sorted = true, in_time;
+	int i, kept = 0, prev = -1;
+	size_t released;
+
+	rec_init(&r, N);
+	t = items_new(&r, q, N);
+	base = now_ns() + 200 * MS;
+	for (i = 0; i < N; i++) {
+		d = base + (uint64_t)i * 20000;		/* 20 us apart */
+		if (i % 7 == 3)
+			d -= 5 * MS;			/* out of order */
+		else if (i % 5 == 0 && i > 0)
+			d = t[i - 1].deadline;		/* a tie */
+		good = park(q, &t[i], d) == 0 && good;
+	}
+	for (i = 0; i < N; i++) {
+		t[i].cancelled = i % 3 == 1 || i == 0 || i == N - 1;
+		if (t[i].cancelled && !dq_cancel(q, &t[i].item))
+			good = false;
+	}
+	released = dq_release_if(q, is_11th, NULL);
+	in_time = now_ns() < base - 5 * MS;
+	for (i = 0; i < N; i++)
+		kept += !t[i].cancelled;
+	ok(good && dq_parked(q) == (size_t)kept - released,
+	   "parked %d, cancelled %d, released %zu", N, N - kept, released);
+	ok(rec_wait(&r, kept), "the %d not cancelled fired", kept);
+	for (i = 0; i < N; i++) {
+		int f = atomic_load(&t[i].fires);
+		bool rel = !t[i].cancelled && i % 11 == 0;
+
+		if (f != (t[i].cancelled ? 0 : 1) ||
+		    (f && t[i].why != (rel ? DQ_RELEASED : DQ_DEADLINE)))
+			good = false;
+	}
+	ok(good, "cancelled never fired, released with DQ_RELEASED, "
+	   "the rest with DQ_DEADLINE");
+	for (i = 0; i < kept; i++) {
+		struct titem *b = &t[r.order[i]];
+
+		if (b->why != DQ_DEADLINE)
+			continue;
+		if (prev >= 0 && (t[prev].deadline > b->deadline ||
+				  (t[prev].deadline == b->deadline &&
+				   t[prev].id > b->id)))
+			sorted = false;
+		if (b->fired_ns < b->deadline)
+			sorted = false;
+		prev = b->id;
+	}
+	if (in_time)
+		ok(sorted, "deadline fires in (deadline, park) order, none early");
+	else
+		skip("parking took longer than 195 ms: order not checkable");
+	dq_destroy(q);
+	free(t);
+	rec_fini(&r);
+}
+
 static void test_cancel(void)
 {
 	struct rec r;
@@ -510,6 +588,7 @@ int main(void)
 	test_order();
 	test_cancel();
 	test_cancel_many();
+	test_in_order();
 	test_release();
 	test_inf();
 	test_destroy();
