@@ -1,8 +1,11 @@
 #include "inode_table.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 struct inode_table {
@@ -57,6 +60,7 @@ void inode_table_free(struct inode_table *t)
 		for (; in; in = next) {
 			next = in->next;
 			close(in->fd);
+			free(in->name);
 			free(in);
 		}
 	}
@@ -172,7 +176,90 @@ void inode_table_forget(struct inode_table *t, struct lag_inode *in,
 	t->count--;
 	pthread_mutex_unlock(&t->lock);
 	close(in->fd);
+	free(in->name);
 	free(in);
+}
+
+/* The inode (dev, ino), or NULL. Locked. */
+static struct lag_inode *find(struct inode_table *t, dev_t dev, ino_t ino)
+{
+	struct lag_inode *in;
+
+	if (dev == t->root.dev && ino == t->root.ino)
+		return &t->root;
+	for (in = t->buckets[bucket_of(t, dev, ino)]; in; in = in->next)
+		if (in->dev == dev && in->ino == ino)
+			return in;
+	return NULL;
+}
+
+/* Set the hint of in, or of the inode (dev, ino) when in is NULL. */
+static void set_seen(struct inode_table *t, struct lag_inode *in, dev_t dev,
+		     ino_t ino, const struct lag_inode *parent,
+		     const char *name)
+{
+	char *copy = NULL, *old = NULL;
+	struct lag_inode *target;
+	bool same;
+
+	pthread_mutex_lock(&t->lock);
+	target = in ? in : find(t, dev, ino);
+	same = !target || target == &t->root ||
+	       (target->name && target->pdev == parent->dev &&
+		target->pino == parent->ino && !strcmp(target->name, name));
+	pthread_mutex_unlock(&t->lock);
+	/* Lookups of a known name are the common case: no allocation. */
+	if (same || !(copy = strdup(name)))
+		return;
+	pthread_mutex_lock(&t->lock);
+	/* Without in, the inode may have been forgotten meanwhile. */
+	target = in ? in : find(t, dev, ino);
+	if (target && target != &t->root) {
+		old = target->name;
+		target->name = copy;
+		target->pdev = parent->dev;
+		target->pino = parent->ino;
+		copy = NULL;
+	}
+	pthread_mutex_unlock(&t->lock);
+	free(old);
+	free(copy);
+}
+
+void inode_table_seen(struct inode_table *t, struct lag_inode *in,
+		      const struct lag_inode *parent, const char *name)
+{
+	set_seen(t, in, 0, 0, parent, name);
+}
+
+void inode_table_moved(struct inode_table *t, const struct stat *st,
+		       const struct lag_inode *parent, const char *name)
+{
+	set_seen(t, NULL, st->st_dev, st->st_ino, parent, name);
+}
+
+int inode_table_seen_as(struct inode_table *t, struct lag_inode *in,
+			dev_t *pdev, ino_t *pino, char **name)
+{
+	pthread_mutex_lock(&t->lock);
+	*name = in->name ? strdup(in->name) : NULL;
+	*pdev = in->pdev;
+	*pino = in->pino;
+	pthread_mutex_unlock(&t->lock);
+	return *name ? 0 : -1;
+}
+
+int inode_table_dup_fd(struct inode_table *t, dev_t dev, ino_t ino)
+{
+	struct lag_inode *in;
+	int fd = -1;
+
+	pthread_mutex_lock(&t->lock);
+	in = find(t, dev, ino);
+	if (in)
+		fd = fcntl(in->fd, F_DUPFD_CLOEXEC, 0);
+	pthread_mutex_unlock(&t->lock);
+	return fd;
 }
 
 size_t inode_table_count(struct inode_table *t)

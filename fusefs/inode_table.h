@@ -7,6 +7,11 @@
  *
  * Inodes are keyed by (st_dev, st_ino) so hard links share one entry, and
  * live until the kernel forgets every lookup of them.
+ *
+ * Each inode also remembers the directory and name it was last looked up,
+ * created or renamed under: lagfs names files through /proc, which cannot
+ * name one whose absolute path reaches PATH_MAX, and then needs another way
+ * (see deep_path.h).
  */
 #ifndef INODE_TABLE_H
 #define INODE_TABLE_H
@@ -22,6 +27,10 @@ struct lag_inode {
 	mode_t type;            /* S_IFMT bits */
 	uint64_t nlookup;       /* guarded by the table's lock */
 	struct lag_inode *next; /* hash chain */
+	/* where it was last seen; guarded by the table's lock */
+	dev_t pdev;
+	ino_t pino;
+	char *name;             /* NULL: not known */
 };
 
 struct inode_table;
@@ -46,6 +55,24 @@ struct lag_inode *inode_table_ref(struct inode_table *t, int fd,
 /* Forget n lookups; the inode is freed (and its fd closed) at zero. */
 void inode_table_forget(struct inode_table *t, struct lag_inode *in,
 			uint64_t n);
+
+/* Remember that in was seen as name in directory parent. Best effort: on
+ * ENOMEM the old name stays. */
+void inode_table_seen(struct inode_table *t, struct lag_inode *in,
+		      const struct lag_inode *parent, const char *name);
+
+/* The same for the inode whose stat is st, if the table has it (a rename
+ * moves a file without a lookup). */
+void inode_table_moved(struct inode_table *t, const struct stat *st,
+		       const struct lag_inode *parent, const char *name);
+
+/* Where in was last seen: 0 with *name malloc'd, or -1 if not known. */
+int inode_table_seen_as(struct inode_table *t, struct lag_inode *in,
+			dev_t *pdev, ino_t *pino, char **name);
+
+/* A new O_PATH descriptor of the inode (dev, ino), or -1 if the table does
+ * not have it (or dup fails). Safe against a concurrent forget. */
+int inode_table_dup_fd(struct inode_table *t, dev_t dev, ino_t ino);
 
 /* Number of inodes in the table (not counting the root). */
 size_t inode_table_count(struct inode_table *t);

@@ -75,9 +75,9 @@ int lagfs_reload(struct lagfs *fs, char *err, size_t errlen);
 struct rule_set *lagfs_initial_rules(struct lagfs *fs, char *err,
 				     size_t errlen);
 
-/* The path below the mount root ("/a/b") of a backing descriptor, malloc'd;
- * NULL if it cannot be found (then the caller logs no path). */
-char *lagfs_fd_path(struct lagfs *fs, int fd);
+/* The path below the mount root ("/a/b") of an inode, malloc'd; NULL if it
+ * cannot be found (then the caller logs no path). */
+char *lagfs_inode_path(struct lagfs *fs, struct lag_inode *in);
 
 /* The low-level operations table (passthrough.c). */
 extern const struct fuse_lowlevel_ops lagfs_ops;

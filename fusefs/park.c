@@ -54,7 +54,7 @@ const char *call_path(struct lag_call *c)
 		return c->path;
 	}
 	in = inode_table_get(c->fs->inodes, c->ino);
-	dir = lagfs_fd_path(c->fs, in->fd);
+	dir = lagfs_inode_path(c->fs, in);
 	if (c->name) {
 		c->path = join_path(dir, c->name);
 		free(dir);

@@ -68,11 +68,12 @@ static int do_lookup(struct lag_call *c, fuse_ino_t parent, const char *name,
 		     struct fuse_entry_param *e)
 {
 	struct lag_inode *in;
+	bool root = names_root(c, parent, name);
 	int fd;
 
 	memset(e, 0, sizeof(*e));
 	e->attr_timeout = e->entry_timeout = c->fs->timeout;
-	if (names_root(c, parent, name))
+	if (root)
 		name = ".";
 	fd = openat(fd_of(c, parent), name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
@@ -87,6 +88,8 @@ static int do_lookup(struct lag_call *c, fuse_ino_t parent, const char *name,
 	in = inode_table_ref(c->fs->inodes, fd, &e->attr);
 	if (!in)
 		return ENOMEM;
+	if (!root)
+		inode_table_seen(c->fs->inodes, in, inode_of(c, parent), name);
 	e->ino = inode_table_ino(c->fs->inodes, in);
 	return 0;
 }
@@ -348,13 +351,26 @@ static void lag_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	call_dispatch(&c, serve_unlink);
 }
 
+/* A renamed file keeps its inode but not its name: tell the table. */
+static void note_moved(struct lag_call *c, fuse_ino_t dir, const char *name)
+{
+	struct stat st;
+
+	if (fstatat(fd_of(c, dir), name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		inode_table_moved(c->fs->inodes, &st, inode_of(c, dir), name);
+}
+
 static void serve_rename(struct lag_call *c)
 {
 	if (renameat2(fd_of(c, c->ino), c->name, fd_of(c, c->newparent),
-		      c->newname, c->flags) < 0)
+		      c->newname, c->flags) < 0) {
 		reply_err(c, errno);
-	else
-		reply_err(c, 0);
+		return;
+	}
+	note_moved(c, c->newparent, c->newname);
+	if (c->flags & RENAME_EXCHANGE)
+		note_moved(c, c->ino, c->name);
+	reply_err(c, 0);
 }
 
 static void lag_rename(fuse_req_t req, fuse_ino_t parent, const char *name,

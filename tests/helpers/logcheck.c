@@ -36,6 +36,7 @@ static int field(const struct lag_event *e, const char *key, char *out,
 	else if (!strcmp(key, "flags")) snprintf(out, cap, "%ld", (long)e->flags);
 	else if (!strcmp(key, "t_ns")) snprintf(out, cap, "%lu", (unsigned long)e->t_ns);
 	else if (!strcmp(key, "delay_ns")) snprintf(out, cap, "%ld", (long)e->delay_ns);
+	else if (!strcmp(key, "path_cut")) snprintf(out, cap, "%d", e->path_cut);
 	else return -1;
 	return 0;
 }

@@ -189,12 +189,10 @@ create_deep() {
 }
 b=${#B}
 create_deep "path of $((4095 - b - 8)) bytes (backing path just under PATH_MAX)" $((4095 - b - 8))
-# Known limitation, left open in issue 6: lagfs names a file through
-# readlink(/proc/self/fd/N), which fails once BACKING_DIR plus the path
-# reaches PATH_MAX, so such files are logged with an empty path (and path=
-# rules cannot match them). These cases are what a fix must pass.
-skip "path of 4090 bytes with BACKING_DIR over PATH_MAX: logged with an empty path (known limitation: lagfs names paths through /proc)"
-skip "path of 4300 bytes, logged cut with path_cut: same limitation"
+# readlink(/proc/self/fd/N) cannot name these (BACKING_DIR plus the path
+# reaches PATH_MAX): lagfs walks up the backing tree instead (deep_path.c).
+create_deep "path of 4090 bytes (backing path over PATH_MAX)" 4090
+create_deep "path of 4300 bytes, logged cut with path_cut" 4300
 ok "every line of the log parses" "$H/logcheck" "$L" valid
 ok "every open and create has its release" quiet "$H/logcheck" "$L" pairs
 stop_lagfs "$T/names/mnt"
