@@ -1,7 +1,15 @@
 /*
- * opmix DIR [-n OPS] [-f FILES] [-s SEED] [-v]: an fsstress-like mix of
- * file system operations in DIR (which must be empty), deterministic from
- * SEED. Defaults: 2000 ops, 16 files, seed 1.
+ * opmix DIR [-n OPS] [-f FILES] [-s SEED] [-i USEC] [-v]: an fsstress-like
+ * mix of file system operations in DIR (which must be empty), deterministic
+ * from SEED. Defaults: 2000 ops, 16 files, seed 1.
+ *
+ * -i USEC interrupts the run every USEC microseconds with SIGALRM (a
+ * handler without SA_RESTART), so a syscall waiting on a FUSE request makes
+ * the kernel send FUSE_INTERRUPT; a lagfs hold ended by it answers EINTR.
+ * Then EINTR and short reads and writes are expected: an EINTR means the
+ * file system did nothing, and a short write wrote exactly what it says,
+ * and the model follows. mmap reads run with SIGALRM blocked (an EINTR
+ * answer to a page fault's read is a SIGBUS), and so does the final check.
  *
  * The names are f0..f<FILES-1> (regular files), l0..l<FILES/4> (symlinks)
  * at the top and in the subdirectories d0..d3, which come and go themselves.
@@ -38,8 +46,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -92,11 +102,15 @@ static struct {
 	int also;		/* one more errno the current call may get */
 	long n_ops, n_expected, n_unexpected, n_checked, n_mismatches;
 	long n_reports;
+	long n_interrupted;	/* EINTR and short IO under -i */
+	bool interrupts;	/* -i: SIGALRM may cut any call short */
 	bool gone;		/* the file system went away: stop */
 	struct op_stats *stats;	/* indexed like ops[] */
 } S;
 
 static unsigned char wbuf[MAX_IO], rbuf[MAX_IO];
+
+static void hold_alarm(bool block);
 
 /* ---- randomness: xorshift64*, seeded through splitmix64 ---- */
 
@@ -159,6 +173,10 @@ static void report(const char *fmt, ...)
 
 static bool is_expected(int err)
 {
+	if (S.interrupts && err == EINTR) {
+		S.n_interrupted++;
+		return true;
+	}
 	for (size_t i = 0; i < sizeof(name_errors) / sizeof(*name_errors); i++)
 		if (err == name_errors[i])
 			return true;
@@ -194,6 +212,10 @@ static bool all_io(ssize_t n, size_t want, const char *call, const char *path)
 {
 	if (sys(n, call, path) < 0)
 		return false;
+	if ((size_t)n < want && S.interrupts) {
+		S.n_interrupted++;
+		return false;
+	}
 	if ((size_t)n != want) {
 		unexpected("%s %s: %zd of %zu bytes", call, path, n, want);
 		return false;
@@ -454,6 +476,10 @@ static void check_data(const char *what, const char *path,
 
 	if (expect > want)
 		expect = want;
+	if (n < expect && n > 0 && S.interrupts) {
+		S.n_interrupted++;	/* cut short: check what came */
+		expect = n;
+	}
 	if (n != expect) {
 		mismatch("%s %s: %zu bytes at %zu, the model has %zu", what,
 			 path, n, off, expect);
@@ -560,12 +586,14 @@ static void op_mmap_read(void)
 	if (m == MAP_FAILED) {
 		sys(-1, "mmap", p.s);
 	} else {
+		hold_alarm(true);
 		if (o)
 			check_data("mmap", p.s, o, 0, (size_t)st.st_size, m,
 				   (size_t)st.st_size);
 		else
 			mismatch("mmap %s: a file the model does not have",
 				 p.s);
+		hold_alarm(false);
 		sys(munmap(m, (size_t)st.st_size), "munmap", p.s);
 	}
 	close_fd(fd, p.s);
@@ -1092,7 +1120,7 @@ static void verify(void)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: opmix DIR [-n OPS] [-f FILES] [-s SEED] [-v]\n");
+		"usage: opmix DIR [-n OPS] [-f FILES] [-s SEED] [-i USEC] [-v]\n");
 	exit(2);
 }
 
@@ -1124,17 +1152,55 @@ static bool dir_is_empty(void)
 	return empty;
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig;	/* only to cut a waiting syscall short */
+}
+
+/* Start (usec > 0) or stop SIGALRM every usec microseconds. */
+static void interrupt_every(unsigned long usec)
+{
+	struct itimerval it = {
+		.it_interval = { .tv_sec = (time_t)(usec / 1000000),
+				 .tv_usec = (suseconds_t)(usec % 1000000) },
+	};
+	struct sigaction sa = { .sa_handler = on_alarm };
+
+	it.it_value = it.it_interval;
+	if (usec && sigaction(SIGALRM, &sa, NULL) < 0) {
+		perror("opmix: sigaction");
+		exit(2);
+	}
+	if (setitimer(ITIMER_REAL, &it, NULL) < 0) {
+		perror("opmix: setitimer");
+		exit(2);
+	}
+}
+
+/* Block (true) or unblock SIGALRM, under -i. */
+static void hold_alarm(bool block)
+{
+	sigset_t set;
+
+	if (!S.interrupts)
+		return;
+	sigemptyset(&set);
+	sigaddset(&set, SIGALRM);
+	sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
 int main(int argc, char **argv)
 {
-	unsigned long nops = 2000, seed = 1;
+	unsigned long nops = 2000, seed = 1, interrupt_us = 0;
 	bool verbose = false;
 	const char *dir;
 	int c;
 
 	S.files = 16;
-	while ((c = getopt(argc, argv, "n:f:s:v")) != -1) {
+	while ((c = getopt(argc, argv, "n:f:s:i:v")) != -1) {
 		switch (c) {
 		case 'n': nops = number(optarg, 0, LONG_MAX); break;
+		case 'i': interrupt_us = number(optarg, 1, 10000000); break;
 		case 'f': S.files = (unsigned)number(optarg, 1, 100000); break;
 		case 's': seed = number(optarg, 0, ULONG_MAX); break;
 		case 'v': verbose = true; break;
@@ -1154,6 +1220,9 @@ int main(int argc, char **argv)
 	}
 	S.links = S.files / 4 + 1;
 	rnd_seed(seed);
+	S.interrupts = interrupt_us > 0;
+	if (S.interrupts)
+		interrupt_every(interrupt_us);
 	for (S.i = 0; S.i < (long)nops && !S.gone; S.i++) {
 		S.op = pick_op();
 		S.stats = &stats[S.op - ops];
@@ -1163,6 +1232,11 @@ int main(int argc, char **argv)
 		S.n_ops++;
 	}
 	S.stats = NULL;
+	if (S.interrupts) {
+		hold_alarm(true);
+		interrupt_every(0);
+		S.interrupts = false;
+	}
 	if (S.gone)
 		fprintf(stderr, "opmix: the file system is gone, stopped\n");
 	else
@@ -1171,7 +1245,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "opmix: %-16s %5ld runs, %5ld expected errors\n",
 			ops[i].name, stats[i].runs, stats[i].expected);
 	printf("opmix: %ld ops, %ld expected errors, %ld unexpected, "
-	       "%ld files checked, %ld mismatches\n", S.n_ops, S.n_expected,
-	       S.n_unexpected, S.n_checked, S.n_mismatches);
+	       "%ld files checked, %ld mismatches, %ld interrupted\n",
+	       S.n_ops, S.n_expected, S.n_unexpected, S.n_checked,
+	       S.n_mismatches, S.n_interrupted);
 	return S.n_unexpected || S.n_mismatches ? 1 : 0;
 }

@@ -141,4 +141,25 @@ ok "after opmix the mount and the backing dir are identical" \
 	same_tree "$T/lag/mnt" "$T/lag/back"
 stopped lag
 
+# ---- opmix with holds that its own signals end ----
+# SIGALRM every 700 us cuts opmix's syscalls short: the kernel sends
+# FUSE_INTERRUPT, lagfs ends a parked hold with EINTR without serving it,
+# and opmix's model must agree that nothing happened.
+lagfs_start intr --rule 'write hold max=2ms prob=0.2' \
+	--rule 'rename hold max=2ms prob=0.2' --rule 'create hold max=2ms prob=0.1' \
+	--rule 'setattr hold max=1ms prob=0.2' --rule 'unlink hold max=1ms prob=0.2' \
+	--rule 'read delay=500us prob=0.2 eintr' --rule 'fsync hold max=1ms prob=0.3' \
+	--rule 'fallocate hold max=1ms prob=0.3' --rule 'open hold max=1ms prob=0.1' \
+	--rule 'flush hold max=1ms prob=0.2' --rule 'mkdir hold max=1ms prob=0.2' \
+	--rule 'link hold max=1ms prob=0.2' || exit 1
+run_opmix "opmix with holds ended by interrupts: no unexpected errors, files match" \
+	"$T/intr/mnt/mix" -n 5000 -s 99 -i 700
+n=$(count_events "$T/intr/log" how=interrupt)
+comment "$n parked requests ended by an interrupt"
+ok "interrupts ended some holds (the log has how=interrupt answers)" \
+	test "${n:-0}" -gt 0
+ok "after opmix the mount and the backing dir are identical" \
+	same_tree "$T/intr/mnt" "$T/intr/back"
+stopped intr
+
 done_testing
