@@ -123,7 +123,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case 'r':
 			if (rule_set_add_line(o->cli_rules, optarg, err,
 					      sizeof(err)) < 0)
-				die_usage("rule '%s': %s", optarg, err);
+				die_usage("rule '%.60s%s': %s", optarg,
+					  strlen(optarg) > 60 ? "..." : "",
+					  err);
 			break;
 		case 'R': o->rules_file = optarg; break;
 		case 'M': o->remount = true; break;

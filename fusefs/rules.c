@@ -412,6 +412,10 @@ int rule_set_add_line(struct rule_set *rs, const char *line, char *err,
 
 	if (!line)
 		return 0;
+	/* The rules file's limit, for --rule and the control channel too. */
+	if (strlen(line) > RULES_MAX_LINE_LEN)
+		return fail(err, errlen, "line longer than %d bytes",
+			    RULES_MAX_LINE_LEN);
 	n = (size_t)(comment_start(line) - line);
 	if (all_blank(line, n))
 		return 0;

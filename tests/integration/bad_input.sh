@@ -31,6 +31,9 @@ bad_input "unknown op" "unknown op 'raed'" --rule 'raed delay=1ms' "$T/back" "$T
 bad_input "duration without unit" "bad delay '10'" --rule 'read delay=10' "$T/back" "$T/mnt"
 bad_input "malformed duration" "bad delay 'tenms': not a number" --rule 'read delay=tenms' "$T/back" "$T/mnt"
 bad_input "probability out of range" "bad prob '1.5'" --rule 'read delay=1ms prob=1.5' "$T/back" "$T/mnt"
+bad_input "a --rule longer than a rules file's line" "line longer than 4096 bytes" \
+	--rule "read path=/$(printf 'x%.0s' $(seq 5000)) delay=1ms" "$T/back" "$T/mnt"
+ok "  ... and the message is short (the rule is cut)" test "$(wc -c <"$T/err")" -lt 200
 bad_input "rules file with a bad line" "x.rules:3: unknown op 'raed'" --rules "$T/x.rules" "$T/back" "$T/mnt"
 bad_input "missing rules file" "nope.rules" --rules "$T/nope.rules" "$T/back" "$T/mnt"
 bad_input "missing backing dir" "backing directory $T/nothere: No such file" "$T/nothere" "$T/mnt"
