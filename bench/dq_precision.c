@@ -242,7 +242,7 @@ static void report(struct bench *b, const struct proc_status *ps,
 	       max, early, parked, ps->threads, ps->vmrss_kb);
 	printf("%lu items, delay %.1f ms, arrivals over %.1f ms: lateness "
 	       "p50 %.1f us, p99 %.1f us, max %.1f us; %ld threads "
-	       "(main + timer + %u workers) with %zu parked; RSS %.1f MiB\n",
+	       "(main + %u workers) with %zu parked; RSS %.1f MiB\n",
 	       b->n, b->delay / 1e6, b->spread / 1e6, p50, p99, max,
 	       ps->threads, b->workers, parked, ps->vmrss_kb / 1024.0);
 	free(late);

@@ -4,9 +4,11 @@
  * that has a read delay rule, measures lagfs's threads and resident memory
  * while they are parked, waits for every completion, then pairs each read's
  * "park" event with its completion event in the event log and reports how
- * late the replies left: lateness = completion t_ns - (park t_ns + planned
- * delay_ns). Both t_ns are when lagfs logged the event: the completion just
- * as it answers, the park just after it took the request.
+ * late the replies left: lateness = reply time - deadline, where lagfs's
+ * deadline is the moment it took the request plus the planned delay. The
+ * completion event says both: it is logged just as lagfs answers, and its
+ * delay_ns counts from that same moment, so lateness = completion delay_ns
+ * - the park event's planned delay_ns.
  *
  *   parked_reads [-n N] [-d DELAY_MS] [-f FILES] MOUNTDIR BACKINGDIR LOGFILE
  *                LAGFS_PID
@@ -22,12 +24,11 @@
  * Output: one key=value line (stable, for scripts), then a line for people.
  * Times are in us unless the key says otherwise; -1 means not measured.
  *   p50_us p99_us max_us  lateness as above, over the paired reads
- *   early                 pairs with a negative lateness
- *   p99_arrival_us        p99 of completion delay_ns - planned delay_ns:
- *                         lateness against lagfs's own deadline, which
- *                         counts from when lagfs took the request; the park
- *                         event's t_ns is when it was logged, a little (or,
- *                         on a busy machine, a lot) later
+ *   early                 pairs answered before their deadline (a bug)
+ *   p99_parklog_us        p99 of completion t_ns - (park t_ns + planned
+ *                         delay_ns): the same against when the park event
+ *                         was logged, a little (on a busy machine, a lot)
+ *                         after lagfs took the request, so it reads lower
  *   parked_max            most reads parked at once, from the log
  *   threads vmrss_kb      maxima of /proc/PID/status from the submission
  *                         until the first completion (intake included)
@@ -473,7 +474,7 @@ struct result {
 	size_t pairs;
 	unsigned long early;
 	double p50, p99, max;		/* lateness, us */
-	double arr_p99;			/* vs lagfs's own deadline, us */
+	double log_p99;			/* vs the park event's t_ns, us */
 	long parked_max;
 	uint64_t park_span_ns;		/* first to last park event */
 	uint64_t serve_span_ns;		/* first deadline to last reply */
@@ -498,7 +499,7 @@ static void pair_up(struct log_tail *lt, struct result *res)
 {
 	struct recs *p = &lt->parks, *d = &lt->dones;
 	int64_t *late = xmalloc((p->n + 1) * sizeof(*late));
-	int64_t *arr = xmalloc((p->n + 1) * sizeof(*arr));
+	int64_t *logged = xmalloc((p->n + 1) * sizeof(*logged));
 	struct step *st = xmalloc((2 * p->n + 1) * sizeof(*st));
 	size_t i = 0, j = 0, n = 0, ns = 0;
 	uint64_t first = UINT64_MAX, last = 0;
@@ -506,7 +507,7 @@ static void pair_up(struct log_tail *lt, struct result *res)
 	long cur = 0;
 
 	memset(res, 0, sizeof(*res));
-	res->p50 = res->p99 = res->max = res->arr_p99 = -1; /* no pairs */
+	res->p50 = res->p99 = res->max = res->log_p99 = -1; /* no pairs */
 	qsort(p->v, p->n, sizeof(*p->v), cmp_unique);
 	qsort(d->v, d->n, sizeof(*d->v), cmp_unique);
 	while (i < p->n && j < d->n) {
@@ -520,10 +521,10 @@ static void pair_up(struct log_tail *lt, struct result *res)
 			j++;
 			continue;
 		}
-		late[n] = (int64_t)(dn->t_ns - pk->t_ns) - pk->delay_ns;
 		/* The completion's delay_ns counts from when lagfs took the
 		 * request, which is where its deadline counts from too. */
-		arr[n] = dn->delay_ns - pk->delay_ns;
+		late[n] = dn->delay_ns - pk->delay_ns;
+		logged[n] = (int64_t)(dn->t_ns - pk->t_ns) - pk->delay_ns;
 		res->early += late[n] < 0;
 		st[ns++] = (struct step){ pk->t_ns, +1 };
 		st[ns++] = (struct step){ dn->t_ns, -1 };
@@ -540,11 +541,11 @@ static void pair_up(struct log_tail *lt, struct result *res)
 	res->pairs = n;
 	if (n) {
 		qsort(late, n, sizeof(*late), cmp_i64);
-		qsort(arr, n, sizeof(*arr), cmp_i64);
+		qsort(logged, n, sizeof(*logged), cmp_i64);
 		res->p50 = pct_us(late, n, 50);
 		res->p99 = pct_us(late, n, 99);
 		res->max = (double)late[n - 1] / 1000.0;
-		res->arr_p99 = pct_us(arr, n, 99);
+		res->log_p99 = pct_us(logged, n, 99);
 		res->park_span_ns = last - first;
 		res->serve_span_ns = last_done > first_dl ? last_done - first_dl
 							  : 0;
@@ -556,7 +557,7 @@ static void pair_up(struct log_tail *lt, struct result *res)
 			res->parked_max = cur;
 	}
 	free(late);
-	free(arr);
+	free(logged);
 	free(st);
 }
 
@@ -836,14 +837,14 @@ int main(int argc, char **argv)
 
 	printf("parked_reads n=%lu files=%lu delay_us=%" PRIu64
 	       " pairs=%zu errors=%lu bad_data=%lu early=%lu"
-	       " p50_us=%.1f p99_us=%.1f max_us=%.1f p99_arrival_us=%.1f"
+	       " p50_us=%.1f p99_us=%.1f max_us=%.1f p99_parklog_us=%.1f"
 	       " parked_max=%ld threads=%ld vmrss_kb=%ld"
 	       " threads_at_n=%ld vmrss_kb_at_n=%ld threads_run_max=%ld"
 	       " vmhwm_kb=%ld samples=%lu submit_us=%.0f park_span_us=%.0f"
 	       " all_parked_us=%.0f serve_span_us=%.0f wall_ms=%.1f"
 	       " lagfs_cpu_ms=%.0f self_cpu_ms=%.0f defer_taskrun=%d\n",
 	       o.n, o.files, o.delay_ns / 1000, res.pairs, r.errors,
-	       r.bad_data, res.early, res.p50, res.p99, res.max, res.arr_p99,
+	       r.bad_data, res.early, res.p50, res.p99, res.max, res.log_p99,
 	       res.parked_max, parked_max.threads, parked_max.vmrss_kb,
 	       at_n.threads, at_n.vmrss_kb, run_max.threads, run_max.vmhwm_kb,
 	       samples, (double)(r.t_submitted - r.t_submit0) / 1e3,
