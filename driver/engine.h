@@ -29,12 +29,18 @@ struct engine_opts {
 	unsigned nfiles;      /* files used (>= 1) */
 	size_t bs;            /* bytes per IO, a multiple of 4096 */
 	unsigned seed;        /* random choices (mixed) */
+	/* Once the IO is in flight, wait for a byte on cue_fd, close the files
+	 * and then only wait: the in-flight IO holds the files' last
+	 * references. Only engines with closes_in_flight honour it. */
+	bool close_in_flight;
+	int cue_fd;
 };
 
 struct engine_ops {
 	const char *name;
 	const char *help;     /* one line for --help */
 	int (*run)(const struct engine_opts *o);
+	bool closes_in_flight; /* honours engine_opts.close_in_flight */
 };
 
 /* The engines, NULL-terminated, and lookup by name (NULL if unknown). */
@@ -45,6 +51,9 @@ const struct engine_ops *engine_find(const char *name);
  * and an aligned buffer of o->bs bytes. -1/NULL with a message on stderr. */
 int engine_open(const struct engine_opts *o, unsigned i, int extra_flags);
 void *engine_buffer(const struct engine_opts *o);
+/* Block until o->cue_fd delivers its byte (or EOF): 0, or -1 with a
+ * message on stderr. */
+int engine_wait_cue(const struct engine_opts *o);
 
 /* The engines themselves (driver/X_engine.c). */
 extern const struct engine_ops engine_uring, engine_aio, engine_sync,

@@ -68,6 +68,21 @@ void *engine_buffer(const struct engine_opts *o)
 	return buf;
 }
 
+int engine_wait_cue(const struct engine_opts *o)
+{
+	char c;
+	ssize_t n;
+
+	while ((n = read(o->cue_fd, &c, 1)) < 0 && errno == EINTR)
+		;
+	if (n < 0) {
+		fprintf(stderr, "lagrace: engine: waiting for the cue to close "
+			"its files: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 void engine_place(const struct engine_opts *o, unsigned long k,
 		  unsigned *file, off_t *offset)
 {

@@ -35,6 +35,7 @@ struct iter {
 	size_t n, cap;
 	pid_t child;
 	int pidfd;
+	int cue_fd;                    /* tells the child to close its files */
 	bool hold_released;
 	struct narrator nar;
 };
@@ -144,15 +145,26 @@ static bool is_worker_io(struct iter *it)
 static void start_child(struct iter *it)
 {
 	struct engine_opts eo = it->cfg->eo;
+	int cue[2] = { -1, -1 };
 
 	eo.dir = it->env->mnt;
 	eo.seed = it->env->seed + it->r->index;
+	if (eo.close_in_flight && pipe2(cue, O_CLOEXEC) < 0) {
+		fail(it, "pipe: %s", strerror(errno));
+		return;
+	}
+	eo.cue_fd = cue[0];
 	it->r->t_fork = lag_now_ns();
 	it->child = fork();
 	if (it->child == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (cue[1] >= 0)
+			close(cue[1]);
 		_exit(it->cfg->engine->run(&eo));
 	}
+	if (cue[0] >= 0)
+		close(cue[0]);
+	it->cue_fd = cue[1];
 	if (it->child < 0) {
 		fail(it, "fork: %s", strerror(errno));
 		return;
@@ -209,6 +221,64 @@ static void wait_arrival(struct iter *it)
 
 		while (lag_now_ns() < until && pump(it, until) >= 0)
 			;
+	}
+}
+
+/*
+ * Has the child closed every file it opened? close() sends FUSE_FLUSH
+ * synchronously, with the closing task's pid: t of the last such flush.
+ */
+static uint64_t closed(struct iter *it)
+{
+	uint64_t last = 0;
+
+	for (size_t i = 0; i < it->n; i++) {
+		const struct ev_rec *o = &it->ev[i];
+		uint64_t t = 0;
+
+		if ((strcmp(o->ev, LAG_EV_OPEN) && strcmp(o->ev, LAG_EV_CREATE)) ||
+		    o->pid != it->child || o->result < 0)
+			continue;
+		for (size_t j = i + 1; j < it->n && !t; j++)
+			if (!strcmp(it->ev[j].ev, LAG_EV_FLUSH) &&
+			    it->ev[j].fh == o->fh && it->ev[j].pid == it->child)
+				t = it->ev[j].t_ns;
+		if (!t)
+			return 0;
+		if (t > last)
+			last = t;
+	}
+	return last;
+}
+
+/*
+ * The child shares its file table with its io-wq workers; whichever exits
+ * last closes the descriptors. If a worker does, after the request's own
+ * reference is gone, the last fput is a worker's and comes before the
+ * reap (a few per cent of exit-punt runs). With the files closed while
+ * the IO is in flight, the request holds the last reference.
+ */
+static void close_in_flight(struct iter *it)
+{
+	uint64_t deadline = lag_now_ns() + ARRIVAL_TIMEOUT_NS;
+
+	if (write(it->cue_fd, "c", 1) != 1) {
+		fail(it, "cue to the child: %s", strerror(errno));
+		return;
+	}
+	narrate(&it->nar, 0, "lagrace", "tells the child to close its files: "
+		"the IO in flight keeps them open");
+	while (!(it->r->t_closed = closed(it))) {
+		if (child_exited(it)) {
+			fail(it, "the child exited before closing its files%s",
+			     "");
+			return;
+		}
+		if (pump(it, lag_now_ns() + 10 * MS) < 0 ||
+		    lag_now_ns() > deadline) {
+			fail(it, "the child's close did not reach lagfs%s", "");
+			return;
+		}
 	}
 }
 
@@ -580,7 +650,8 @@ static void blame_dead_lagfs(struct iter *it)
 
 int iteration_run(struct lane_env *env, unsigned index, struct iter_result *r)
 {
-	struct iter it = { .env = env, .cfg = env->cfg, .r = r, .pidfd = -1 };
+	struct iter it = { .env = env, .cfg = env->cfg, .r = r, .pidfd = -1,
+			   .cue_fd = -1 };
 	char err[180];
 
 	memset(r, 0, sizeof(*r));
@@ -609,6 +680,8 @@ int iteration_run(struct lane_env *env, unsigned index, struct iter_result *r)
 	start_child(&it);
 	if (!r->error)
 		wait_arrival(&it);
+	if (!r->error && it.cue_fd >= 0)
+		close_in_flight(&it);
 	if (it.child > 0 && !r->t_reap) {
 		kill_and_reap(&it);
 	}
@@ -631,6 +704,8 @@ int iteration_run(struct lane_env *env, unsigned index, struct iter_result *r)
 	cpu_so_far(&it, r);
 	if (it.pidfd >= 0)
 		close(it.pidfd);
+	if (it.cue_fd >= 0)
+		close(it.cue_fd);
 	free(it.ev);
 	return r->error ? -1 : 0;
 }

@@ -22,6 +22,7 @@ static const struct row rows[] = {
 	{ "io_uring, page cache, IOSQE_ASYNC", { "--engine", "uring", "--buffered", "--async", "--no-fuse-direct-io" } },
 	{ "io_uring, direct_io open", { "--engine", "uring", "--buffered", "--no-async", "--fuse-direct-io" } },
 	{ "io_uring, direct_io, IOSQE_ASYNC, no async DIO (exit-punt)", { "--scenario", "exit-punt" } },
+	{ "exit-punt, the file still open at the kill", { "--scenario", "exit-punt", "--no-close-in-flight" } },
 	{ "libaio, O_DIRECT", { "--engine", "aio", "--direct" } },
 	{ "libaio, page cache", { "--engine", "aio", "--buffered", "--no-fuse-direct-io" } },
 	{ "pread, O_DIRECT", { "--engine", "sync", "--direct" } },

@@ -57,8 +57,12 @@ void narrate_event(struct narrator *n, const struct lag_event *e, bool childs)
 			"the kill reached the thread waiting for it", op_of(e));
 	} else if (!strcmp(e->ev, LAG_EV_FLUSH)) {
 		narrate(n, e->t_ns, "lagfs", "FLUSH of %s (pid %ld): a close, "
-			"here the dying child's file table", e->path,
-			(long)e->pid);
+			"%s", e->path, (long)e->pid, n->killed
+			? "here the dying child's file table"
+			: "the child's own, with its IO still in flight");
+		if (!n->killed)
+			narrate_holder(n, "the child's IO in flight only (no "
+				       "descriptor is left)");
 	} else if (!strcmp(e->ev, LAG_EV_RELEASE)) {
 		narrate(n, e->t_ns, "lagfs", "RELEASE of %s (pid %ld): the last "
 			"reference is gone%s", e->path, (long)e->pid,

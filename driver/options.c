@@ -19,7 +19,8 @@ enum {
 	O_BISECT, O_JSON, O_TAP, O_MOUNT, O_LOG, O_CONTROL, O_FUSERMOUNT,
 	O_DIRECT, O_BUFFERED, O_ASYNC, O_NO_ASYNC, O_RW, O_QD, O_FILES,
 	O_BS, O_FUSE_DIO, O_NO_FUSE_DIO, O_HOLD, O_LIMIT, O_SEED, O_LAGFS,
-	O_QUIET, O_NO_NS, O_FUSE_OPTS, O_SVG, O_EXPLAIN, O_HELP
+	O_QUIET, O_NO_NS, O_FUSE_OPTS, O_SVG, O_EXPLAIN, O_CLOSE,
+	O_NO_CLOSE, O_HELP
 };
 
 static const struct option longopts[] = {
@@ -46,6 +47,8 @@ static const struct option longopts[] = {
 	{ "bs", required_argument, NULL, O_BS },
 	{ "fuse-direct-io", no_argument, NULL, O_FUSE_DIO },
 	{ "no-fuse-direct-io", no_argument, NULL, O_NO_FUSE_DIO },
+	{ "close-in-flight", no_argument, NULL, O_CLOSE },
+	{ "no-close-in-flight", no_argument, NULL, O_NO_CLOSE },
 	{ "hold", required_argument, NULL, O_HOLD },
 	{ "limit", required_argument, NULL, O_LIMIT },
 	{ "seed", required_argument, NULL, O_SEED },
@@ -70,6 +73,8 @@ void options_usage(FILE *to)
 "               [--mount DIR --log FILE --control SOCK] [--fusermount]\n"
 "engine options: --direct|--buffered  --async|--no-async  --rw read|write\n"
 "               --qd N  --files N  --bs BYTES  --fuse-direct-io|--no-fuse-direct-io\n"
+"               --close-in-flight|--no-close-in-flight (the child closes its\n"
+"               files once its IO is in flight, before the kill)\n"
 "other: --hold DUR (keep the mount busy this long after EBUSY, default 0)\n"
 "       --limit DUR (give up waiting for the release, default 5s)\n"
 "       --seed N  --lagfs PATH  --no-namespace (root: use the host's mounts)\n"
@@ -158,7 +163,7 @@ static void defaults(struct race_cfg *c)
 struct overrides {
 	const char *engine;
 	const char *fuse_opts;          /* replaces the scenario's */
-	int direct, async, write, fuse_dio; /* -1: the scenario's */
+	int direct, async, write, fuse_dio, close; /* -1: the scenario's */
 	unsigned qd, files, bs;
 };
 
@@ -176,6 +181,7 @@ static void apply(struct race_cfg *c, const struct overrides *o)
 	if (o->async >= 0) c->eo.async = o->async;
 	if (o->write >= 0) c->eo.write = o->write;
 	if (o->fuse_dio >= 0) fuse_dio = o->fuse_dio;
+	if (o->close >= 0) c->eo.close_in_flight = o->close;
 	if (o->qd) c->eo.qd = o->qd;
 	if (o->files) c->eo.nfiles = o->files;
 	if (o->bs) c->eo.bs = o->bs;
@@ -204,6 +210,13 @@ static void check(struct race_cfg *c)
 	if (c->eo.bs * c->eo.qd > ENGINE_FILE_SIZE * c->eo.nfiles)
 		usage_error("--qd %u of --bs %zu do not fit in %u files",
 			    c->eo.qd, c->eo.bs, c->eo.nfiles);
+	if (c->eo.close_in_flight && !c->engine->closes_in_flight)
+		usage_error("--close-in-flight: engine '%s' cannot close its "
+			    "files with IO in flight (uring can)",
+			    c->engine->name);
+	if (c->eo.close_in_flight && c->arrival != ARRIVE_PARK)
+		usage_error("--close-in-flight needs IO that lagfs holds "
+			    "(not --scenario %s)", c->scenario);
 	if (c->expect != EXPECT_NONE && c->bisect)
 		usage_error("--bisect and --expect exclude each other");
 }
@@ -211,7 +224,7 @@ static void check(struct race_cfg *c)
 void options_parse(int argc, char **argv, struct race_cfg *c)
 {
 	struct overrides o = { .direct = -1, .async = -1, .write = -1,
-			       .fuse_dio = -1 };
+			       .fuse_dio = -1, .close = -1 };
 	const struct scenario *sc;
 	int opt;
 
@@ -250,6 +263,8 @@ void options_parse(int argc, char **argv, struct race_cfg *c)
 		case O_BS: o.bs = count("--bs", optarg, 4096, 1u << 20); break;
 		case O_FUSE_DIO: o.fuse_dio = 1; break;
 		case O_NO_FUSE_DIO: o.fuse_dio = 0; break;
+		case O_CLOSE: o.close = 1; break;
+		case O_NO_CLOSE: o.close = 0; break;
 		case O_HOLD: c->hold_ns = dur("--hold", optarg); break;
 		case O_LIMIT: c->limit_ns = dur("--limit", optarg); break;
 		case O_SEED: c->seed = count("--seed", optarg, 0, UINT_MAX); break;

@@ -58,6 +58,8 @@ struct iter_result {
 	uint64_t t_start, t_mounted, t_fork, t_open, t_io, t_kill, t_reap;
 	uint64_t t_hold_released, t_umount1, t_free, t_release, t_umount_done;
 	uint64_t t_interrupt;          /* lagfs logged FUSE_INTERRUPT */
+	uint64_t t_closed;             /* --close-in-flight: the child's last
+					* FLUSH (its close) reached lagfs */
 	uint64_t t_io_done;            /* lagfs answered the held IO */
 	int64_t io_pid;                /* who sent it: child or io-wq tid */
 	uint64_t t_end;

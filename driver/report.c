@@ -320,6 +320,7 @@ static json_object *iteration_json(const struct iter_result *r)
 	json_object_object_add(tl, "end", ms_since(r->t_end, k));
 	json_object_object_add(tl, "open", ms_since(r->t_open, k));
 	json_object_object_add(tl, "io_arrived", ms_since(r->t_io, k));
+	json_object_object_add(tl, "closed", ms_since(r->t_closed, k));
 	json_object_object_add(tl, "kill", ms_since(k, k));
 	json_object_object_add(tl, "reap", ms_since(r->t_reap, k));
 	json_object_object_add(tl, "first_umount", ms_since(r->t_umount1, k));

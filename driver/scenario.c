@@ -24,6 +24,9 @@ static void exit_punt(struct race_cfg *c)
 	c->rules[1] = RULE_HOLD_READ_KEEP;
 	c->arrival = ARRIVE_PARK;
 	c->release_on_exit = true;
+	/* Else an io-wq worker that exits after the child closes the
+	 * descriptors itself, before the reap, now and then. */
+	c->eo.close_in_flight = true;
 	/* With async DIO (libfuse's default) the punted read would become a
 	 * background request that no kill interrupts: the async-dio case. */
 	c->fuse_opts = "no_async_dio";

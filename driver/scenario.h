@@ -5,7 +5,8 @@
  *              go after seeing EBUSY. Hits on every kernel known.
  *   exit-punt  buffered io_uring read forced to io-wq (IOSQE_ASYNC) on a
  *              direct_io open, lagfs without async DIO, so the worker waits
- *              synchronously; the kill interrupts it, lagrace lets the hold
+ *              synchronously; the child closes its file while the read is
+ *              in flight, the kill interrupts it, lagrace lets the hold
  *              go once the child is exiting, and the completion goes to
  *              io_uring's fallback work (kernels up to 6.18).
  *   chance     an fsstress-like mix, killed at a random moment, no holds:

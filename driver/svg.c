@@ -341,6 +341,7 @@ static void collect_marks(struct timeline *tl)
 	add_mark(tl, L_CHILD, r->t_open, "open", C_CHILD);
 	add_mark(tl, L_CHILD, r->t_kill, "kill", C_KILL);
 	add_mark(tl, L_LAGFS, r->t_io, "IO arrives", C_LAGFS);
+	add_mark(tl, L_LAGFS, r->t_closed, "FLUSH (closed)", C_LAGFS);
 	add_mark(tl, L_LAGFS, r->t_interrupt, "INTERRUPT", C_LAGFS);
 	add_mark(tl, L_LAGFS, r->t_io_done, "IO answered", C_LAGFS);
 	add_mark(tl, L_LAGFS, r->t_release, "RELEASE", C_RELEASE);

@@ -113,6 +113,12 @@ static int uring_run(const struct engine_opts *o)
 		uring_fail("io_uring_submit", -ret);
 		goto out_ring;
 	}
+	if (o->close_in_flight) {
+		if (engine_wait_cue(o) < 0)
+			goto out_ring;
+		while (nopen)
+			close(fds[--nopen]);
+	}
 
 	for (;;) {
 		struct io_uring_cqe *cqe;
@@ -131,7 +137,8 @@ static int uring_run(const struct engine_opts *o)
 
 			seen++;
 			engine_count(0, 1, cqe->res < 0);
-			if (n >= o->qd)
+			/* With its files closed, nothing can be resubmitted. */
+			if (n >= o->qd || o->close_in_flight)
 				continue;
 			ret = uring_queue(&ring, o, &io[n], (unsigned)n);
 			if (ret < 0)
@@ -162,4 +169,5 @@ const struct engine_ops engine_uring = {
 	.name = "uring",
 	.help = "io_uring reads/writes, qd in flight (IOSQE_ASYNC with --async)",
 	.run = uring_run,
+	.closes_in_flight = true,
 };

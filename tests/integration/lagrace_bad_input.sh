@@ -47,6 +47,8 @@ bad "unknown short option in a cluster" "unknown option '-x'" -xy
 bad "missing option argument (--iterations)" "'--iterations' needs an argument" --iterations
 bad "missing option argument (--json)" "'--json' needs an argument" --json
 bad "a stray argument" "unexpected argument 'extra'" extra
+bad "--close-in-flight with an engine that cannot" "engine 'aio' cannot close" --engine aio --close-in-flight
+bad "--close-in-flight without a held IO" "--close-in-flight needs IO that lagfs holds" --scenario chance --engine uring --close-in-flight
 bad "--lagfs /nonexistent" "--lagfs /nonexistent: No such file" --lagfs /nonexistent
 echo 'not a program' >"$T/notexec"
 chmod 0644 "$T/notexec"

@@ -38,7 +38,7 @@ ok "sync: no late release" grep -q '^late release 0/1' "$T/sync"
 
 "$LAGRACE" matrix --iterations 3 >"$T/matrix" 2>&1
 check "matrix runs every combination and exits 0" $?
-ok "it prints a table of 12 combinations" test "$(grep -c '^| [a-z].*`lagrace' "$T/matrix")" = 12
+ok "it prints a table of 13 combinations" test "$(grep -c '^| [a-z].*`lagrace' "$T/matrix")" = 13
 ok "async DIO hits every time" grep -q '^| io_uring, O_DIRECT (async DIO) | 3/3 | 3/3 |' "$T/matrix"
 ok "exit-punt hits every time" grep -q '^| io_uring, direct_io, IOSQE_ASYNC, no async DIO (exit-punt) | 3/3 | 3/3 |' "$T/matrix"
 ok "pread never hits" grep -q '^| pread, O_DIRECT | 0/3 | 0/3 |' "$T/matrix"
