@@ -10,6 +10,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -149,8 +150,10 @@ static void start_child(struct iter *it)
 
 	eo.dir = it->env->mnt;
 	eo.seed = it->env->seed + it->r->index;
-	if (eo.close_in_flight && pipe2(cue, O_CLOEXEC) < 0) {
-		fail(it, "pipe: %s", strerror(errno));
+	/* A socket, not a pipe: a child already gone must not SIGPIPE us. */
+	if (eo.close_in_flight &&
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cue) < 0) {
+		fail(it, "socketpair: %s", strerror(errno));
 		return;
 	}
 	eo.cue_fd = cue[0];
@@ -262,7 +265,7 @@ static void close_in_flight(struct iter *it)
 {
 	uint64_t deadline = lag_now_ns() + ARRIVAL_TIMEOUT_NS;
 
-	if (write(it->cue_fd, "c", 1) != 1) {
+	if (send(it->cue_fd, "c", 1, MSG_NOSIGNAL) != 1) {
 		fail(it, "cue to the child: %s", strerror(errno));
 		return;
 	}
