@@ -25,7 +25,7 @@ COMMON_SRC := common/lag_event.c common/duration.c
 LAGFS_LIB_SRC := fusefs/rules.c fusefs/delay_queue.c fusefs/event_sink.c \
 	fusefs/inode_table.c fusefs/open_files.c fusefs/park.c fusefs/lagfs.c \
 	fusefs/passthrough.c fusefs/control.c fusefs/session_io.c \
-	fusefs/mount_check.c fusefs/deep_path.c
+	fusefs/mount_check.c fusefs/deep_path.c fusefs/mono_cond.c
 LAGFS_SRC  := $(LAGFS_LIB_SRC) fusefs/main.c
 
 DRIVER_LIB_SRC := $(filter-out driver/main.c,$(wildcard driver/*.c))

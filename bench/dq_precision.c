@@ -25,6 +25,7 @@
 
 #include "delay_queue.h"
 #include "duration.h"
+#include "mono_cond.h"
 
 struct bench;
 
@@ -189,12 +190,11 @@ static int park_all(struct bench *b, struct delay_queue *q)
 static int wait_all(struct bench *b)
 {
 	uint64_t end = now_ns() + b->delay + b->spread + 30 * 1000000000ull;
-	struct timespec ts = ns_ts(end);
 	int rc = 0;
 
 	pthread_mutex_lock(&b->lock);
 	while (atomic_load(&b->fired) < b->n && rc == 0)
-		rc = pthread_cond_timedwait(&b->done, &b->lock, &ts);
+		rc = mono_cond_wait_until(&b->done, &b->lock, end);
 	pthread_mutex_unlock(&b->lock);
 	return atomic_load(&b->fired) == b->n ? 0 : -1;
 }
@@ -253,16 +253,12 @@ int main(int argc, char **argv)
 	struct bench b = { 0 };
 	struct delay_queue *q;
 	struct proc_status ps;
-	pthread_condattr_t ca;
 	size_t parked;
 	unsigned long i;
 
 	parse_args(&b, argc, argv);
 	pthread_mutex_init(&b.lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&b.done, &ca);
-	pthread_condattr_destroy(&ca);
+	mono_cond_init(&b.done);
 	b.items = calloc(b.n, sizeof(*b.items));
 	if (!b.items) {
 		perror("calloc");

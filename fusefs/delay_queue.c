@@ -34,6 +34,7 @@
 
 #include "delay_queue.h"
 #include "duration.h"
+#include "mono_cond.h"
 
 #define DQ_HEAP_MIN 64
 
@@ -292,12 +293,6 @@ static void wake_for(struct delay_queue *q, size_t n)
 
 /* ---- workers ------------------------------------------------------------- */
 
-static void deadline_ts(uint64_t ns, struct timespec *ts)
-{
-	ts->tv_sec = (time_t)(ns / 1000000000ull);
-	ts->tv_nsec = (long)(ns % 1000000000ull);
-}
-
 /* A released item, else the earliest parked item if it is due. Locked. */
 static struct dq_item *take_due(struct delay_queue *q)
 {
@@ -318,7 +313,6 @@ static void lead(struct delay_queue *q)
 {
 	struct dq_item *first = earliest(q);
 	uint64_t next = first ? first->deadline_ns : DURATION_INF;
-	struct timespec ts;
 	int rc;
 
 	q->leader = true;
@@ -326,8 +320,7 @@ static void lead(struct delay_queue *q)
 		dq_check(pthread_cond_wait(&q->timer_cv, &q->lock),
 			 "cond_wait");
 	} else {
-		deadline_ts(next, &ts);
-		rc = pthread_cond_timedwait(&q->timer_cv, &q->lock, &ts);
+		rc = mono_cond_wait_until(&q->timer_cv, &q->lock, next);
 		if (rc != ETIMEDOUT)
 			dq_check(rc, "cond_timedwait");
 	}
@@ -386,21 +379,12 @@ static void *worker_main(void *arg)
 
 static int dq_init_sync(struct delay_queue *q)
 {
-	pthread_condattr_t ca;
 	int rc;
 
 	rc = pthread_mutex_init(&q->lock, NULL);
 	if (rc)
 		return rc;
-	rc = pthread_condattr_init(&ca);
-	if (rc)
-		goto err_mutex;
-	/* Deadlines are CLOCK_MONOTONIC; a realtime clock step must not
-	 * make items fire early or hang. */
-	rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	if (!rc)
-		rc = pthread_cond_init(&q->timer_cv, &ca);
-	dq_check(pthread_condattr_destroy(&ca), "condattr_destroy");
+	rc = mono_cond_init(&q->timer_cv);
 	if (rc)
 		goto err_mutex;
 	rc = pthread_cond_init(&q->work_cv, NULL);

@@ -25,10 +25,10 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "event_sink.h"
+#include "mono_cond.h"
 
 #define SINK_DEFAULT_BYTES (8u << 20)
 /* Most lines are a few hundred bytes: format them on the stack, and only
@@ -189,7 +189,6 @@ static void trim_partial(struct event_sink *s, size_t head, size_t done)
 static void wait_for_lines(struct event_sink *s)
 {
 	while (s->len == 0 && !s->closing) {
-		struct timespec ts;
 		int rc;
 
 		if (!s->lingering) {
@@ -197,14 +196,8 @@ static void wait_for_lines(struct event_sink *s)
 				   "cond_wait");
 			continue;
 		}
-		if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-			sink_check(errno, "clock_gettime");
-		ts.tv_nsec += (long)SINK_LINGER_NS;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		rc = pthread_cond_timedwait(&s->cv, &s->lock, &ts);
+		rc = mono_cond_wait_until(&s->cv, &s->lock,
+					  lag_now_ns() + SINK_LINGER_NS);
 		if (rc == ETIMEDOUT) {
 			if (s->len == 0)
 				s->lingering = false;
@@ -263,22 +256,6 @@ static int sink_start(struct event_sink *s)
 	return rc;
 }
 
-/* CLOCK_MONOTONIC: a realtime clock step must not stretch the linger. */
-static int init_cv(pthread_cond_t *cv)
-{
-	pthread_condattr_t ca;
-	int rc;
-
-	rc = pthread_condattr_init(&ca);
-	if (rc)
-		return rc;
-	rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	if (!rc)
-		rc = pthread_cond_init(cv, &ca);
-	sink_check(pthread_condattr_destroy(&ca), "condattr_destroy");
-	return rc;
-}
-
 struct event_sink *event_sink_open(int fd, size_t buf_bytes)
 {
 	struct event_sink *s;
@@ -306,7 +283,7 @@ struct event_sink *event_sink_open(int fd, size_t buf_bytes)
 	rc = pthread_mutex_init(&s->lock, NULL);
 	if (rc)
 		goto err_free;
-	rc = init_cv(&s->cv);
+	rc = mono_cond_init(&s->cv);
 	if (rc)
 		goto err_mutex;
 	rc = sink_start(s);

@@ -17,6 +17,7 @@
 
 #include "delay_queue.h"
 #include "duration.h"
+#include "mono_cond.h"
 #include "tap.h"
 
 #define MS 1000000ull
@@ -62,14 +63,9 @@ static uint64_t now_ns(void)
 
 static void rec_init(struct rec *r, int cap)
 {
-	pthread_condattr_t ca;
-
 	memset(r, 0, sizeof(*r));
 	pthread_mutex_init(&r->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&r->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	mono_cond_init(&r->cv);
 	r->order = calloc((size_t)cap, sizeof(int));
 	r->cap = cap;
 }
@@ -85,15 +81,10 @@ static void rec_fini(struct rec *r)
 static bool rec_wait(struct rec *r, int n)
 {
 	uint64_t end = now_ns() + WAIT_MS * MS;
-	struct timespec ts = {
-		.tv_sec = (time_t)(end / 1000000000ull),
-		.tv_nsec = (long)(end % 1000000000ull),
-	};
 	bool done;
 
 	pthread_mutex_lock(&r->lock);
-	while (r->count < n &&
-	       pthread_cond_timedwait(&r->cv, &r->lock, &ts) == 0)
+	while (r->count < n && mono_cond_wait_until(&r->cv, &r->lock, end) == 0)
 		;
 	done = r->count >= n;
 	pthread_mutex_unlock(&r->lock);
