@@ -113,6 +113,19 @@ static void grow(struct inode_table *t)
 	free(old);
 }
 
+/* The inode (dev, ino), or NULL. Locked. */
+static struct lag_inode *find(struct inode_table *t, dev_t dev, ino_t ino)
+{
+	struct lag_inode *in;
+
+	if (dev == t->root.dev && ino == t->root.ino)
+		return &t->root;
+	for (in = t->buckets[bucket_of(t, dev, ino)]; in; in = in->next)
+		if (in->dev == dev && in->ino == ino)
+			return in;
+	return NULL;
+}
+
 struct lag_inode *inode_table_ref(struct inode_table *t, int fd,
 				  const struct stat *st)
 {
@@ -120,21 +133,14 @@ struct lag_inode *inode_table_ref(struct inode_table *t, int fd,
 	size_t k;
 
 	pthread_mutex_lock(&t->lock);
-	if (st->st_dev == t->root.dev && st->st_ino == t->root.ino) {
-		t->root.nlookup++;
+	in = find(t, st->st_dev, st->st_ino);
+	if (in) {
+		in->nlookup++;
 		pthread_mutex_unlock(&t->lock);
 		close(fd);
-		return &t->root;
+		return in;
 	}
 	k = bucket_of(t, st->st_dev, st->st_ino);
-	for (in = t->buckets[k]; in; in = in->next) {
-		if (in->dev == st->st_dev && in->ino == st->st_ino) {
-			in->nlookup++;
-			pthread_mutex_unlock(&t->lock);
-			close(fd);
-			return in;
-		}
-	}
 	in = calloc(1, sizeof(*in));
 	if (!in) {
 		pthread_mutex_unlock(&t->lock);
@@ -178,19 +184,6 @@ void inode_table_forget(struct inode_table *t, struct lag_inode *in,
 	close(in->fd);
 	free(in->name);
 	free(in);
-}
-
-/* The inode (dev, ino), or NULL. Locked. */
-static struct lag_inode *find(struct inode_table *t, dev_t dev, ino_t ino)
-{
-	struct lag_inode *in;
-
-	if (dev == t->root.dev && ino == t->root.ino)
-		return &t->root;
-	for (in = t->buckets[bucket_of(t, dev, ino)]; in; in = in->next)
-		if (in->dev == dev && in->ino == ino)
-			return in;
-	return NULL;
 }
 
 /* Set the hint of in, or of the inode (dev, ino) when in is NULL. */

@@ -47,7 +47,6 @@ struct lagfs {
 	struct rule_set *cli_rules;    /* --rule options, kept across reloads */
 
 	double timeout;                /* entry and attr cache timeout, seconds */
-	bool xattr;                    /* false: xattr requests get ENOSYS */
 	struct fuse_conn_info_opts *conn_opts; /* -o max_background=... */
 	struct lagfs_counters n;
 };

@@ -288,7 +288,6 @@ static void init_fs(struct lagfs *fs, struct options *o)
 		die_usage("mountpoint %s: %s", o->mountpoint,
 			  "already mounted");
 	fs->timeout = 1.0;
-	fs->xattr = !o->no_xattr;
 	fs->cli_rules = o->cli_rules;
 	/* Messages name the file as the user did; a daemon has left the cwd. */
 	if (o->rules_file)
@@ -377,10 +376,23 @@ static int stop_signals(void)
 /* Mount a new session; NULL (and a message) on failure. */
 static struct fuse_session *mount_session(struct lagfs *fs, struct options *o)
 {
+	struct fuse_lowlevel_ops ops = lagfs_ops;
 	struct fuse_session *se;
 	int root_fd;
 
-	se = fuse_session_new(&o->fuse_args, &lagfs_ops, sizeof(lagfs_ops), fs);
+	/*
+	 * --no-xattr: for an op it lacks, libfuse answers ENOSYS, and the
+	 * kernel then sends no more xattr requests on this mount. Otherwise it
+	 * asks for security.capability before every write (to know whether
+	 * the write must drop it), which costs a round trip.
+	 */
+	if (o->no_xattr) {
+		ops.setxattr = NULL;
+		ops.getxattr = NULL;
+		ops.listxattr = NULL;
+		ops.removexattr = NULL;
+	}
+	se = fuse_session_new(&o->fuse_args, &ops, sizeof(ops), fs);
 	if (!se)
 		return NULL; /* libfuse said which option it did not know */
 	if (fuse_session_mount(se, fs->mountpoint) != 0) {

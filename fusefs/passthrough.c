@@ -832,21 +832,6 @@ static void lag_statfs(fuse_req_t req, fuse_ino_t ino)
 	call_dispatch(&c, serve_statfs);
 }
 
-/*
- * --no-xattr: ENOSYS makes the kernel stop sending xattr requests for the
- * rest of the mount. Otherwise it asks for security.capability before every
- * write (to know whether the write must drop it), which costs a round trip.
- */
-static bool xattr_off(fuse_req_t req)
-{
-	struct lagfs *fs = fuse_req_userdata(req);
-
-	if (fs->xattr)
-		return false;
-	fuse_reply_err(req, ENOSYS);
-	return true;
-}
-
 /* xattrs go through /proc: O_PATH descriptors refuse f*xattr(). */
 static int xattr_proc(struct lag_call *c, char proc[static 32])
 {
@@ -875,8 +860,7 @@ static void lag_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			      .name = name, .value = value, .size = size,
 			      .flags = flags };
 
-	if (!xattr_off(req))
-		call_dispatch(&c, serve_setxattr);
+	call_dispatch(&c, serve_setxattr);
 }
 
 /* getxattr and listxattr share the size-probe protocol. */
@@ -915,8 +899,7 @@ static void lag_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	struct lag_call c = { .req = req, .op = LAG_OP_GETXATTR, .ino = ino,
 			      .name = name, .size = size };
 
-	if (!xattr_off(req))
-		call_dispatch(&c, serve_getxattr);
+	call_dispatch(&c, serve_getxattr);
 }
 
 static void lag_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
@@ -924,8 +907,7 @@ static void lag_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	struct lag_call c = { .req = req, .op = LAG_OP_LISTXATTR, .ino = ino,
 			      .size = size };
 
-	if (!xattr_off(req))
-		call_dispatch(&c, serve_getxattr);
+	call_dispatch(&c, serve_getxattr);
 }
 
 static void serve_removexattr(struct lag_call *c)
@@ -943,8 +925,7 @@ static void lag_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 	struct lag_call c = { .req = req, .op = LAG_OP_REMOVEXATTR,
 			      .ino = ino, .name = name };
 
-	if (!xattr_off(req))
-		call_dispatch(&c, serve_removexattr);
+	call_dispatch(&c, serve_removexattr);
 }
 
 /* libfuse's standard connection options (-o max_background=N, ...). */
