@@ -202,21 +202,36 @@ static void release_hold(struct iter *it)
 		fail(it, "control: %s", reply);
 }
 
-static void wait_arrival(struct iter *it)
+/*
+ * Read lagfs's events until seen(it) gives the time of what the child was
+ * to do: that time, or 0 after failing with "the child exited before
+ * <exited>" or "the child's <late> lagfs".
+ */
+static uint64_t await_child(struct iter *it, uint64_t (*seen)(struct iter *),
+			    const char *exited, const char *late)
 {
-	uint64_t deadline = lag_now_ns() + ARRIVAL_TIMEOUT_NS;
+	uint64_t deadline = lag_now_ns() + ARRIVAL_TIMEOUT_NS, t;
 
-	while (!(it->r->t_io = arrived(it))) {
+	while (!(t = seen(it))) {
 		if (child_exited(it)) {
-			fail(it, "the child exited before its IO arrived%s", "");
-			return;
+			fail(it, "the child exited before %s", exited);
+			return 0;
 		}
 		if (pump(it, lag_now_ns() + 10 * MS) < 0 ||
 		    lag_now_ns() > deadline) {
-			fail(it, "the child's IO did not reach lagfs%s", "");
-			return;
+			fail(it, "the child's %s lagfs", late);
+			return 0;
 		}
 	}
+	return t;
+}
+
+static void wait_arrival(struct iter *it)
+{
+	it->r->t_io = await_child(it, arrived, "its IO arrived",
+				  "IO did not reach");
+	if (it->r->error)
+		return;
 	if (it->cfg->kill_jitter_ns) {
 		uint64_t until = lag_now_ns() +
 				 (uint64_t)rand_r(&it->env->seed) %
@@ -227,31 +242,9 @@ static void wait_arrival(struct iter *it)
 	}
 }
 
-/*
- * Has the child closed every file it opened? close() sends FUSE_FLUSH
- * synchronously, with the closing task's pid: t of the last such flush.
- */
 static uint64_t closed(struct iter *it)
 {
-	uint64_t last = 0;
-
-	for (size_t i = 0; i < it->n; i++) {
-		const struct ev_rec *o = &it->ev[i];
-		uint64_t t = 0;
-
-		if ((strcmp(o->ev, LAG_EV_OPEN) && strcmp(o->ev, LAG_EV_CREATE)) ||
-		    o->pid != it->child || o->result < 0)
-			continue;
-		for (size_t j = i + 1; j < it->n && !t; j++)
-			if (!strcmp(it->ev[j].ev, LAG_EV_FLUSH) &&
-			    it->ev[j].fh == o->fh && it->ev[j].pid == it->child)
-				t = it->ev[j].t_ns;
-		if (!t)
-			return 0;
-		if (t > last)
-			last = t;
-	}
-	return last;
+	return verdict_child_closed(it->ev, it->n, it->child);
 }
 
 /*
@@ -263,26 +256,14 @@ static uint64_t closed(struct iter *it)
  */
 static void close_in_flight(struct iter *it)
 {
-	uint64_t deadline = lag_now_ns() + ARRIVAL_TIMEOUT_NS;
-
 	if (send(it->cue_fd, "c", 1, MSG_NOSIGNAL) != 1) {
 		fail(it, "cue to the child: %s", strerror(errno));
 		return;
 	}
 	narrate(&it->nar, 0, "lagrace", "tells the child to close its files: "
 		"the IO in flight keeps them open");
-	while (!(it->r->t_closed = closed(it))) {
-		if (child_exited(it)) {
-			fail(it, "the child exited before closing its files%s",
-			     "");
-			return;
-		}
-		if (pump(it, lag_now_ns() + 10 * MS) < 0 ||
-		    lag_now_ns() > deadline) {
-			fail(it, "the child's close did not reach lagfs%s", "");
-			return;
-		}
-	}
+	it->r->t_closed = await_child(it, closed, "closing its files",
+				      "close did not reach");
 }
 
 static ssize_t read_proc(pid_t pid, const char *what, char *buf, size_t cap)

@@ -30,21 +30,47 @@ bool verdict_fh_is_childs(const struct ev_rec *ev, size_t n, pid_t child,
 }
 
 /*
- * An fh can be reused once released, so each open is matched with the first
- * release of its fh that follows it.
+ * An fh can be reused once released, so an event on it belongs to the open
+ * at open_idx only until the fh is opened again: the first event of kind
+ * ev (by pid, if pid >= 0) in between, or NULL.
  */
-static const struct ev_rec *release_of(const struct ev_rec *ev, size_t n,
-				       size_t open_idx)
+static const struct ev_rec *next_on_fh(const struct ev_rec *ev, size_t n,
+				       size_t open_idx, const char *kind,
+				       int64_t pid)
 {
 	for (size_t j = open_idx + 1; j < n; j++) {
 		if (ev[j].fh != ev[open_idx].fh)
 			continue;
-		if (!strcmp(ev[j].ev, LAG_EV_RELEASE))
+		if (!strcmp(ev[j].ev, kind) && (pid < 0 || ev[j].pid == pid))
 			return &ev[j];
 		if (is_open(&ev[j]))
-			return NULL; /* reused without a release: lost */
+			return NULL; /* reused first: lost */
 	}
 	return NULL;
+}
+
+static const struct ev_rec *release_of(const struct ev_rec *ev, size_t n,
+				       size_t open_idx)
+{
+	return next_on_fh(ev, n, open_idx, LAG_EV_RELEASE, -1);
+}
+
+uint64_t verdict_child_closed(const struct ev_rec *ev, size_t n, pid_t child)
+{
+	uint64_t last = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct ev_rec *f;
+
+		if (!is_open(&ev[i]) || ev[i].pid != child)
+			continue;
+		f = next_on_fh(ev, n, i, LAG_EV_FLUSH, child);
+		if (!f)
+			return 0;
+		if (f->t_ns > last)
+			last = f->t_ns;
+	}
+	return last;
 }
 
 static void first_io(const struct verdict_in *in, size_t open_idx,

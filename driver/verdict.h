@@ -57,6 +57,12 @@ struct verdict {
 
 void verdict_compute(const struct verdict_in *in, struct verdict *out);
 
+/* When the child had closed every file it opened, as far as the events go:
+ * close() sends FUSE_FLUSH synchronously with the closing task's pid, so t
+ * of the last of the child's flushes, one per open; 0 if one is missing
+ * (or the child opened nothing). */
+uint64_t verdict_child_closed(const struct ev_rec *ev, size_t n, pid_t child);
+
 /* Whether event r concerns a file the child has opened so far (fhs seen). */
 bool verdict_fh_is_childs(const struct ev_rec *ev, size_t n, pid_t child,
 			  uint64_t fh);

@@ -435,6 +435,34 @@ static void test_empty(void)
 	   "no events: no fh is the child's");
 }
 
+/* --close-in-flight: the child's own FLUSH of each file it opened. */
+static void test_child_closed(void)
+{
+	const struct ev_rec ev[] = {
+		OPEN(100 * MS, CHILD, 5),
+		OPEN(101 * MS, CHILD, 6),
+		PARK(102 * MS, WORKER, 5, "read"),
+		FLUSH(103 * MS, CHILD, 5),
+		FLUSH(104 * MS, OTHER, 6),     /* not the child's close */
+		FLUSH(105 * MS, CHILD, 6),
+	};
+	const struct ev_rec reused[] = {
+		OPEN(100 * MS, CHILD, 5),
+		RELEASE(101 * MS, 5),
+		OPEN(102 * MS, CHILD, 5),      /* the fh again */
+		FLUSH(103 * MS, CHILD, 5),     /* closes only the second */
+	};
+
+	ok(verdict_child_closed(ev, N(ev), CHILD) == 105 * MS,
+	   "closed: t of the child's last flush, one per open");
+	ok(verdict_child_closed(ev, 5, CHILD) == 0,
+	   "closed: not while a file lacks the child's flush");
+	ok(verdict_child_closed(reused, N(reused), CHILD) == 0,
+	   "closed: a flush after the fh was opened again closes only that open");
+	ok(verdict_child_closed(ev, N(ev), OTHER) == 0,
+	   "closed: nothing for a pid that opened nothing");
+}
+
 int main(void)
 {
 	test_async_dio_hit();
@@ -446,5 +474,6 @@ int main(void)
 	test_interrupts();
 	test_io_how_first_park();
 	test_empty();
+	test_child_closed();
 	return tap_done();
 }
