@@ -5,6 +5,8 @@ PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
 B       := build
+# The release version; scripts/version adds the commit in a git work tree.
+VERSION := 0.2
 
 PKGS    := fuse3 liburing json-c
 # snprintf cutting a message or path short is how we bound them, not a bug.
@@ -13,7 +15,7 @@ CFLAGS  ?= -O2 -g
 # override: the flags the code needs stay even with CFLAGS=... on the command
 # line (make check-sanitize passes its own optimisation and sanitizers).
 override CFLAGS += -std=gnu11 -D_GNU_SOURCE -DFUSE_USE_VERSION=312 $(WARN) -pthread \
-	   -MMD -MP -Icommon -Ifusefs -Idriver \
+	   -MMD -MP -Icommon -Ifusefs -Idriver -I$(B)/gen \
 	   -Itests
 # Recursive (=): expanded in recipes, after `deps` has installed pkg-config.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
@@ -63,7 +65,15 @@ deps-test:
 		clang=/usr/bin/clang python3=/usr/bin/python3 \
 		libclang-rt-14-dev=/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 
-$(B)/%.o: %.c | deps
+# Rewritten only when the version changes, so a rebuild follows a commit
+# but not every make.
+$(B)/gen/version.h: FORCE
+	@mkdir -p $(dir $@)
+	@echo '#define LAG_VERSION "'"$$(scripts/version $(VERSION))"'"' >$@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
+FORCE:
+
+$(B)/%.o: %.c | deps $(B)/gen/version.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 

@@ -11,6 +11,7 @@
 
 #include "duration.h"
 #include "scenario.h"
+#include "version.h"
 
 #define MS 1000000ull
 
@@ -20,7 +21,7 @@ enum {
 	O_DIRECT, O_BUFFERED, O_ASYNC, O_NO_ASYNC, O_RW, O_QD, O_FILES,
 	O_BS, O_FUSE_DIO, O_NO_FUSE_DIO, O_HOLD, O_LIMIT, O_SEED, O_LAGFS,
 	O_QUIET, O_NO_NS, O_FUSE_OPTS, O_SVG, O_EXPLAIN, O_CLOSE,
-	O_NO_CLOSE, O_HELP
+	O_NO_CLOSE, O_HELP, O_VERSION
 };
 
 static const struct option longopts[] = {
@@ -59,6 +60,7 @@ static const struct option longopts[] = {
 	{ "svg", required_argument, NULL, O_SVG },
 	{ "explain", no_argument, NULL, O_EXPLAIN },
 	{ "help", no_argument, NULL, O_HELP },
+	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -79,6 +81,7 @@ void options_usage(FILE *to)
 "       --limit DUR (give up waiting for the release, default 5s)\n"
 "       --seed N  --lagfs PATH  --no-namespace (root: use the host's mounts)\n"
 "       --fuse-opts OPTS (lagfs -o, e.g. no_async_dio)\n"
+"       --version  --help\n"
 "\n"
 "Scenarios:\n");
 	for (const struct scenario *s = scenarios; s->name; s++)
@@ -275,6 +278,7 @@ void options_parse(int argc, char **argv, struct race_cfg *c)
 		case O_SVG: c->svg_path = optarg; break;
 		case O_EXPLAIN: c->explain = true; break;
 		case 'h': case O_HELP: options_usage(stdout); exit(0);
+		case O_VERSION: printf("lagrace %s\n", LAG_VERSION); exit(0);
 		case ':': usage_error("option '%s' needs an argument", argv[optind - 1]);
 		default:
 			/* getopt has not moved past a short option in a cluster */

@@ -21,8 +21,7 @@
 #include "mount_check.h"
 #include "park.h"
 #include "session_io.h"
-
-#define LAGFS_VERSION "0.1"
+#include "version.h"
 
 struct options {
 	bool foreground, debug, single_thread, remount, no_xattr;
@@ -159,7 +158,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 					  strerror(errno));
 			break;
 		case 'h': usage(stdout); exit(0);
-		case 'V': printf("lagfs %s\n", LAGFS_VERSION); exit(0);
+		case 'V': printf("lagfs %s\n", LAG_VERSION); exit(0);
 		case ':':
 			die_usage("option '%s' needs an argument", argv[optind - 1]);
 		default:
@@ -240,7 +239,7 @@ static void log_start(struct lagfs *fs)
 	e.uid = getuid();
 	lag_event_set_path(&e, "/", 1);
 	snprintf(e.detail, sizeof(e.detail), "lagfs %s mountpoint=%s",
-		 LAGFS_VERSION, fs->mountpoint);
+		 LAG_VERSION, fs->mountpoint);
 	lagfs_log(fs, &e);
 }
 
