@@ -18,6 +18,7 @@
 #include "lane.h"
 #include "matrix.h"
 #include "options.h"
+#include "outpath.h"
 #include "report.h"
 #include "svg.h"
 
@@ -27,6 +28,24 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	interrupted = 1;
+}
+
+/* --json and --svg must be writable before anything runs. */
+static void check_outputs(const struct race_cfg *c)
+{
+	const char *opt[] = { "--json", "--svg" };
+	const char *path[] = { c->json_path, c->svg_path };
+	char err[128];
+
+	for (int i = 0; i < 2; i++) {
+		if (!path[i])
+			continue;
+		if (outpath_check(path[i], err, sizeof(err)) < 0) {
+			fprintf(stderr, "lagrace: %s %s: %s\n", opt[i], path[i],
+				err);
+			exit(2);
+		}
+	}
 }
 
 static bool executable(const char *p)
@@ -120,6 +139,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "matrix"))
 		return matrix_main(argc - 1, argv + 1);
 	options_parse(argc, argv, &cfg);
+	check_outputs(&cfg);
 	if (!cfg.mount_dir)
 		cfg.lagfs_bin = find_lagfs(cfg.lagfs_bin);
 	snprintf(workdir, sizeof(workdir), "%s/lagrace.XXXXXX",
