@@ -132,23 +132,22 @@ static int hz_from_file(const char *path)
 	return hz;
 }
 
-/* The "jiffies: N" line of /proc/timer_list, with the time it was read. */
+/* The first "jiffies: N" line of /proc/timer_list (after the first CPU's
+ * timers, which can be many), with the time the file was opened. */
 static int read_jiffies(unsigned long long *j, uint64_t *t)
 {
-	int fd = open("/proc/timer_list", O_RDONLY | O_CLOEXEC);
-	char buf[8192], *p;
-	ssize_t n;
+	int fd = open("/proc/timer_list", O_RDONLY | O_CLOEXEC), r;
+	char *text, *p;
 
 	if (fd < 0)
 		return -1;
 	*t = lag_now_ns();
-	n = read(fd, buf, sizeof(buf) - 1);
+	text = slurp(fd, 1 << 24);
 	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	p = strstr(buf, "\njiffies: ");
-	return p && sscanf(p + 10, "%llu", j) == 1 ? 0 : -1;
+	p = text ? strstr(text, "\njiffies: ") : NULL;
+	r = p && sscanf(p + 10, "%llu", j) == 1 ? 0 : -1;
+	free(text);
+	return r;
 }
 
 /* Jiffies counted over 100 ms: a measurement interval, not a wait for an
