@@ -15,7 +15,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "narrate.h"
 #include "verdict.h"
 
 #define MS 1000000ull
@@ -38,7 +37,6 @@ struct iter {
 	int pidfd;
 	int cue_fd;                    /* tells the child to close its files */
 	bool hold_released;
-	struct narrator nar;
 };
 
 static void fail(struct iter *it, const char *fmt, const char *a)
@@ -63,8 +61,6 @@ static void record(struct iter *it, const struct lag_event *e)
 	ev_rec_from(&it->ev[it->n++], e);
 }
 
-static bool is_childs(struct iter *it, uint64_t fh);
-
 /* One event into the record, waiting until deadline: 1, 0 timeout, -1 end */
 static int pump(struct iter *it, uint64_t deadline)
 {
@@ -77,10 +73,8 @@ static int pump(struct iter *it, uint64_t deadline)
 	if (!e)
 		return -1;
 	r = event_stream_next(it->lp->events, e, deadline);
-	if (r == 1) {
+	if (r == 1)
 		record(it, e);
-		narrate_event(&it->nar, e, is_childs(it, e->fh));
-	}
 	free(e);
 	return r;
 }
@@ -134,15 +128,6 @@ static bool interrupted(struct iter *it)
 	return false;
 }
 
-/* The held IO came from an io-wq worker (a tid other than the child's). */
-static bool is_worker_io(struct iter *it)
-{
-	for (size_t i = 0; i < it->n; i++)
-		if (!strcmp(it->ev[i].ev, "park") && is_childs(it, it->ev[i].fh))
-			return it->ev[i].pid != it->child;
-	return false;
-}
-
 static void start_child(struct iter *it)
 {
 	struct engine_opts eo = it->cfg->eo;
@@ -173,9 +158,6 @@ static void start_child(struct iter *it)
 		return;
 	}
 	it->r->child = it->child;
-	it->nar.child = it->child;
-	narrate(&it->nar, 0, "lagrace", "forked the child (pid %d): engine "
-		"%s puts IO in flight", (int)it->child, it->cfg->engine->name);
 	it->pidfd = (int)syscall(SYS_pidfd_open, it->child, 0);
 	if (it->pidfd < 0)
 		fail(it, "pidfd_open: %s", strerror(errno));
@@ -188,7 +170,7 @@ static bool child_exited(struct iter *it)
 	return poll(&p, 1, 0) == 1;
 }
 
-static void release_hold(struct iter *it)
+static void release_hold(struct iter *it, enum hold_why why)
 {
 	char reply[128];
 
@@ -196,8 +178,7 @@ static void release_hold(struct iter *it)
 		return;
 	it->hold_released = true;
 	it->r->t_hold_released = lag_now_ns();
-	narrate(&it->nar, it->r->t_hold_released, "lagrace", "tells lagfs "
-		"over its control socket: release the held request");
+	it->r->hold_why = (uint8_t)why;
 	if (lagfs_control(it->lp->sock, "release", reply, sizeof(reply)) < 0)
 		fail(it, "control: %s", reply);
 }
@@ -256,12 +237,11 @@ static uint64_t closed(struct iter *it)
  */
 static void close_in_flight(struct iter *it)
 {
+	it->r->t_cue = lag_now_ns();
 	if (send(it->cue_fd, "c", 1, MSG_NOSIGNAL) != 1) {
 		fail(it, "cue to the child: %s", strerror(errno));
 		return;
 	}
-	narrate(&it->nar, 0, "lagrace", "tells the child to close its files: "
-		"the IO in flight keeps them open");
 	it->r->t_closed = await_child(it, closed, "closing its files",
 				      "close did not reach");
 }
@@ -319,12 +299,6 @@ static void kill_and_reap(struct iter *it)
 		fail(it, "kill: %s", strerror(errno));
 		return;
 	}
-	it->nar.killed = true;
-	narrate(&it->nar, r->t_kill, "lagrace", "SIGKILL to the child: its "
-		"IO is in flight");
-	narrate_holder(&it->nar, it->r->t_io && is_worker_io(it)
-		? "the child's io-wq worker, waiting for its punted request"
-		: "the child's request still in flight");
 	hold_deadline = r->t_kill + it->cfg->reap_wait_ns;
 	while (!child_exited(it)) {
 		struct pollfd p[2] = {
@@ -337,12 +311,12 @@ static void kill_and_reap(struct iter *it)
 
 		if (it->cfg->release_on_exit && !it->hold_released &&
 		    interrupted(it) && child_exiting(it->child))
-			release_hold(it);
+			release_hold(it, HOLD_CHILD_EXITING);
 		/* A reap that waits for a held reply (aio's exit, sync
 		 * direct IO) would wait for ever: let the hold go. */
 		if (lag_now_ns() > hold_deadline && !it->hold_released) {
 			r->reap_blocked = true;
-			release_hold(it);
+			release_hold(it, HOLD_REAP_BLOCKED);
 		}
 		if (ppoll(p, 2, &tick, NULL) < 0 && errno != EINTR)
 			break;
@@ -353,17 +327,12 @@ static void kill_and_reap(struct iter *it)
 		;
 	r->t_reap = lag_now_ns();
 	r->child_status = status;
-	it->nar.reaped = true;
-	narrate(&it->nar, r->t_reap, "lagrace", "waitpid() returned: the "
-		"child is dead and reaped");
 	/* Still referenced now that the child is gone? MNT_EXPIRE asks
 	 * without unmounting (fusermount3 offers no such question). */
 	if (!it->cfg->fusermount) {
+		r->t_probe_reap = lag_now_ns();
 		r->busy_at_reap = umount2(it->env->mnt, MNT_EXPIRE) < 0 &&
 				  errno == EBUSY;
-		narrate(&it->nar, 0, "lagrace", "umount2(MNT_EXPIRE) probe: the "
-			"mount is %s", r->busy_at_reap ? "BUSY, though the child "
-			"is gone" : "free");
 	}
 }
 
@@ -422,7 +391,7 @@ static void busy_phase(struct iter *it)
 
 	while (lag_now_ns() < hold_until && pump(it, hold_until) >= 0)
 		;
-	release_hold(it);
+	release_hold(it, HOLD_AFTER_EBUSY);
 	while (lag_now_ns() < deadline) {
 		bool released = all_released(it);
 		uint64_t tick = it->cfg->mitigate == MIT_RETRY ? RETRY_NS
@@ -442,9 +411,6 @@ static void busy_phase(struct iter *it)
 			}
 		} else if (!r->t_free && probe_free(it)) {
 			r->t_free = now;
-			narrate(&it->nar, now, "lagrace", "MNT_EXPIRE probe: the "
-				"mount is free (EAGAIN), %.3f ms after the EBUSY",
-				(now - r->t_umount1) / 1e6);
 		}
 		if (r->t_free && (released || now > r->t_free + 50 * MS))
 			return;
@@ -459,7 +425,7 @@ static void unmount_phase(struct iter *it)
 	if (it->cfg->mitigate == MIT_WAIT_RELEASE) {
 		uint64_t deadline = lag_now_ns() + it->cfg->limit_ns;
 
-		release_hold(it);
+		release_hold(it, HOLD_WAIT_RELEASE);
 		while (!all_released(it) && lag_now_ns() < deadline &&
 		       pump(it, deadline) >= 0)
 			;
@@ -469,17 +435,13 @@ static void unmount_phase(struct iter *it)
 	err = unmount(it, it->cfg->mitigate == MIT_LAZY ? MNT_DETACH : 0);
 	r->umount1_errno = err;
 	r->ebusy = err == EBUSY;
-	narrate(&it->nar, r->t_umount1, "lagrace", "%s: %s",
-		it->cfg->mitigate == MIT_LAZY ? "umount2(MNT_DETACH)"
-					      : "unmount at once",
-		err ? strerrorname_np(err) : "ok");
 	if (!err) {
 		r->umount_ok = true;
 		r->t_umount_done = r->t_umount1;
 		if (it->cfg->mitigate == MIT_LAZY) {
 			uint64_t deadline = lag_now_ns() + it->cfg->limit_ns;
 
-			release_hold(it);
+			release_hold(it, HOLD_LAZY);
 			while (!all_released(it) && lag_now_ns() < deadline &&
 			       pump(it, deadline) >= 0)
 				;
@@ -500,8 +462,6 @@ static void unmount_phase(struct iter *it)
 			r->umount_ok = true;
 		}
 		r->t_umount_done = lag_now_ns();
-		narrate(&it->nar, r->t_umount_done, "lagrace", "unmount: %s",
-			err ? strerrorname_np(err) : "ok, for real");
 	}
 }
 
@@ -564,24 +524,174 @@ static void cpu_so_far(struct iter *it, struct iter_result *r)
 				  (uint64_t)sysconf(_SC_CLK_TCK);
 }
 
+static int ev_kind(const struct ev_rec *e)
+{
+	static const char *const names[IEV_N] = {
+		[IEV_OPEN] = LAG_EV_OPEN, [IEV_CREATE] = LAG_EV_CREATE,
+		[IEV_PARK] = LAG_EV_PARK, [IEV_INTERRUPT] = LAG_EV_INTERRUPT,
+		[IEV_FLUSH] = LAG_EV_FLUSH, [IEV_RELEASE] = LAG_EV_RELEASE,
+		[IEV_UNRELEASED] = LAG_EV_UNRELEASED,
+	};
+
+	for (int k = 0; k < IEV_N; k++)
+		if (names[k] && !strcmp(e->ev, names[k]))
+			return k;
+	return e->how[0] ? IEV_DONE : -1;
+}
+
+static bool opens(const struct ev_rec *e)
+{
+	return (!strcmp(e->ev, LAG_EV_OPEN) || !strcmp(e->ev, LAG_EV_CREATE)) &&
+	       e->result == 0;
+}
+
+/*
+ * Which of the child's opens to keep in the result (at most
+ * ITER_MAX_FILES): first those still open at the kill (they decide the
+ * verdict), then the latest of the others. keep[i] is set for the i-th
+ * child open; returns how many opens the child made.
+ */
+static size_t pick_files(struct iter *it, bool *keep, size_t cap)
+{
+	size_t n = 0, kept = 0;
+	uint64_t kill = it->r->t_kill;
+
+	for (int pass = 0; pass < 2; pass++) {
+		size_t k = 0;
+
+		for (size_t i = it->n; i-- > 0;) {
+			const struct ev_rec *e = &it->ev[i];
+			const struct ev_rec *rel = NULL;
+			bool matters;
+
+			if (!opens(e) || e->pid != it->child)
+				continue;
+			for (size_t j = i + 1; j < it->n && !rel; j++)
+				if (it->ev[j].fh == e->fh &&
+				    (!strcmp(it->ev[j].ev, LAG_EV_RELEASE) ||
+				     opens(&it->ev[j])))
+					rel = &it->ev[j];
+			matters = !kill || !rel || rel->t_ns > kill ||
+				  opens(rel);
+			if (pass == 0)
+				n++;
+			/* k counts from the last open backwards */
+			if (k < cap && !keep[k] && kept < ITER_MAX_FILES &&
+			    (pass == 1 || matters)) {
+				keep[k] = true;
+				kept++;
+			}
+			k++;
+		}
+	}
+	return n;
+}
+
+/* The events of the child's kept files into r->ev, in time order. */
+static void keep_child_events(struct iter *it)
+{
+	struct iter_result *r = it->r;
+	bool keep[256] = { false };
+	size_t n_opens = pick_files(it, keep, 256), open_no = 0;
+	struct { uint64_t fh; int file; bool on; } act[64];
+	size_t nact = 0, total = 0;
+	struct iter_ev *tmp = calloc(it->n ? it->n : 1, sizeof(*tmp));
+
+	r->n_files = 0;
+	r->n_ev = r->ev_dropped = 0;
+	for (size_t i = 0; tmp && i < it->n; i++) {
+		const struct ev_rec *e = &it->ev[i];
+		int kind = ev_kind(e), file = -2;
+		size_t a;
+
+		for (a = 0; a < nact; a++)
+			if (act[a].on && act[a].fh == e->fh)
+				break;
+		if (opens(e)) {
+			if (a < nact)
+				act[a].on = false;  /* the fh was reused */
+			if (e->pid != it->child)
+				continue;
+			/* keep[] counts from the last open */
+			size_t back = n_opens - 1 - open_no++;
+
+			if (back < 256 && keep[back] &&
+			    r->n_files < ITER_MAX_FILES) {
+				file = r->n_files++;
+				snprintf(r->files[file], ITER_PATH_LEN, "%s",
+					 e->path);
+			} else {
+				file = -1;
+			}
+			for (a = 0; a < nact && act[a].on; a++)
+				;
+			if (a == nact && nact < 64)
+				nact++;
+			if (a < nact)
+				act[a] = (typeof(act[0])){ e->fh, file, true };
+		} else if (a < nact) {
+			file = act[a].file;
+			if (kind == IEV_RELEASE || kind == IEV_UNRELEASED)
+				act[a].on = false;
+		}
+		if (file == -2 || kind < 0)
+			continue;
+		if (file < 0) {
+			r->ev_dropped++;
+			continue;
+		}
+		tmp[total++] = (struct iter_ev){
+			.t_ns = e->t_ns, .pid = (int32_t)e->pid,
+			.result = (int32_t)e->result, .kind = (uint8_t)kind,
+			.file = (uint8_t)file, .hold = (uint8_t)(e->hold != 0),
+		};
+		snprintf(tmp[total - 1].op, sizeof(tmp[0].op), "%s",
+			 kind == IEV_DONE ? e->ev : e->op);
+		snprintf(tmp[total - 1].how, sizeof(tmp[0].how), "%s", e->how);
+	}
+	/* Too many (deep queues): keep the first and the last half, where
+	 * the opens and the releases are. */
+	for (size_t i = 0; i < total; i++) {
+		size_t j = total <= ITER_MAX_EV || i < ITER_MAX_EV / 2 ? i
+			   : i >= total - ITER_MAX_EV / 2 ? i - (total - ITER_MAX_EV)
+			   : SIZE_MAX;
+
+		if (j == SIZE_MAX)
+			r->ev_dropped++;
+		else
+			r->ev[r->n_ev++] = tmp[i];
+	}
+	free(tmp);
+}
+
 static void judge(struct iter *it)
 {
 	struct iter_result *r = it->r;
 	struct verdict v = current(it);
+	struct verdict_obs o;
+	enum verdict_class c;
+	char why[sizeof(r->err)];
+	bool cause;
 
 	r->t_open = v.t_first_open;
 	r->t_release = v.t_last_release;
 	r->child_opens = v.child_opens;
 	r->releases_after_reap = v.released_after;
-	/*
-	 * FUSE sends RELEASE asynchronously after the last fput, so a release
-	 * logged just after the reap may still come from an fput the child did
-	 * itself. Late means the kernel also said the mount was busy once the
-	 * child was reaped.
-	 */
+	r->fusermount = it->cfg->fusermount;
 	if (it->cfg->fusermount)
 		r->busy_at_reap = r->ebusy;
-	r->late_release = v.late_release && r->busy_at_reap;
+	o = (struct verdict_obs){ .busy_at_reap = r->busy_at_reap,
+				  .ebusy = r->ebusy };
+	c = verdict_classify(&v, &o, &cause, why, sizeof(why));
+	r->late_release = cause;
+	if (r->error) {
+		c = VC_ERROR;
+	} else if (c == VC_ERROR) {
+		r->error = ITER_UNPROVEN; /* it ran: the lane goes on */
+		snprintf(r->err, sizeof(r->err), "%s", why);
+	}
+	r->vclass = (uint8_t)c;
+	keep_child_events(it);
 	r->lateness_ns = v.lateness_ns; /* also when not late: for the report */
 	r->interrupts = v.interrupts;
 	r->t_interrupt = v.t_first_interrupt;
@@ -643,8 +753,6 @@ int iteration_run(struct lane_env *env, unsigned index, struct iter_result *r)
 	r->index = index;
 	r->t_start = lag_now_ns();
 	it.lp = &env->proc;
-	it.nar.on = env->cfg->explain;
-	it.nar.t0 = r->t_start;
 	if (!env->shared && !env->mounted) {
 		lagfs_proc_stop(it.lp);
 		if (lagfs_proc_start(it.lp, env->cfg->lagfs_bin, env->back,
@@ -657,10 +765,6 @@ int iteration_run(struct lane_env *env, unsigned index, struct iter_result *r)
 		env->mounted = true;
 	}
 	r->t_mounted = lag_now_ns();
-	narrate(&it.nar, r->t_mounted, "lagfs", "mounted on %s, rules: %s%s%s",
-		env->mnt, env->cfg->rules[0] ? env->cfg->rules[0] : "none",
-		env->cfg->rules[1] ? "; " : "",
-		env->cfg->rules[1] ? env->cfg->rules[1] : "");
 	start_child(&it);
 	if (!r->error)
 		wait_arrival(&it);
@@ -675,7 +779,7 @@ int iteration_run(struct lane_env *env, unsigned index, struct iter_result *r)
 		blame_dead_lagfs(&it);
 	if (r->error && !r->umount_ok && !env->shared) {
 		/* Whatever went wrong, leave no mount behind. */
-		release_hold(&it);
+		release_hold(&it, HOLD_CLEANUP);
 		if (unmount(&it, 0) && unmount(&it, MNT_DETACH))
 			lagfs_proc_kill(it.lp);
 	}
@@ -691,5 +795,5 @@ int iteration_run(struct lane_env *env, unsigned index, struct iter_result *r)
 	if (it.cue_fd >= 0)
 		close(it.cue_fd);
 	free(it.ev);
-	return r->error ? -1 : 0;
+	return r->error && r->error != ITER_UNPROVEN ? -1 : 0;
 }

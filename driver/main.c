@@ -14,19 +14,39 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "explain_cmd.h"
 #include "lag_event.h"
 #include "lane.h"
 #include "matrix.h"
 #include "options.h"
+#include "outpath.h"
 #include "report.h"
+#include "runinfo.h"
 #include "svg.h"
 
-static volatile sig_atomic_t interrupted;
+static volatile sig_atomic_t interrupted;   /* the signal that stops us */
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	interrupted = 1;
+	interrupted = sig;
+}
+
+/* --json and --svg must be writable before anything runs. */
+static void check_outputs(const struct race_cfg *c)
+{
+	const char *opt[] = { "--json", "--svg" };
+	const char *path[] = { c->json_path, c->svg_path };
+	char err[128];
+
+	for (int i = 0; i < 2; i++) {
+		if (!path[i] || (i == 0 && !strcmp(path[i], "-")))
+			continue;
+		if (outpath_check(path[i], err, sizeof(err)) < 0) {
+			fprintf(stderr, "lagrace: %s %s: %s\n", opt[i], path[i],
+				err);
+			exit(2);
+		}
+	}
 }
 
 static bool executable(const char *p)
@@ -95,21 +115,24 @@ static int exit_status(const struct race_cfg *c, const struct summary *s,
 	bool ran = s->iterations > s->errors;
 
 	if (c->bisect)
-		return !ran ? 125 : s->late_release ? 1 : 0;
+		return !ran ? 125 : s->hits ? 1 : 0;
 	if (stopped)
 		return 1;
+	/* hits: iterations that reproduce (verdict_hit) */
 	if (c->expect == EXPECT_RACE)
-		return s->late_release == c->iterations && !s->errors ? 0 : 1;
+		return s->hits == c->iterations && !s->errors ? 0 : 1;
 	if (c->expect == EXPECT_CLEAN)
-		return !s->late_release && !s->errors && ran ? 0 : 1;
+		return s->clean == c->iterations && !s->errors ? 0 : 1;
 	return s->errors ? 1 : 0;
 }
 
 int main(int argc, char **argv)
 {
 	struct race_cfg cfg;
-	struct report rp = { .cfg = &cfg };
+	struct runinfo ri;
+	struct report rp = { .cfg = &cfg, .ri = &ri };
 	struct summary s;
+	FILE *text = stdout, *story = stdout;
 	struct sigaction sa = { .sa_handler = on_signal };
 	char workdir[PATH_MAX];
 	const char *tmp = getenv("TMPDIR");
@@ -119,7 +142,15 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "matrix"))
 		return matrix_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "explain"))
+		return explain_main(argc - 1, argv + 1);
 	options_parse(argc, argv, &cfg);
+	check_outputs(&cfg);
+	/* --json -: standard output is the document's alone */
+	if (cfg.json_path && !strcmp(cfg.json_path, "-"))
+		text = story = stderr;
+	else if (cfg.tap)
+		story = stderr; /* TAP stays TAP */
 	if (!cfg.mount_dir)
 		cfg.lagfs_bin = find_lagfs(cfg.lagfs_bin);
 	snprintf(workdir, sizeof(workdir), "%s/lagrace.XXXXXX",
@@ -134,6 +165,9 @@ int main(int argc, char **argv)
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	runinfo_init(&ri, &cfg, argc, argv);
+	runinfo_find_hz(&ri);
+	report_begin(&rp, text);
 	rp.t_begin = lag_now_ns();
 	for (unsigned i = 0; i < cfg.jobs; i++) {
 		lanes[i] = fork();
@@ -154,13 +188,14 @@ int main(int argc, char **argv)
 
 		if (interrupted && !stopping) {
 			stopping = true;
+			rp.stop_signal = interrupted;
 			stop_lanes(lanes, cfg.jobs);
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n != sizeof(r))
 			break;
-		report_add(&rp, &r, stdout);
+		report_add(&rp, &r, text, story);
 	}
 	for (unsigned i = 0; i < cfg.jobs; i++)
 		if (lanes[i] > 0)
@@ -176,11 +211,15 @@ int main(int argc, char **argv)
 	}
 	nftw(workdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	report_summarize(&rp, &s);
-	report_print_summary(&rp, &s, stopping, stdout);
-	if (cfg.json_path && report_write_json(&rp, &s, cfg.json_path) < 0)
+	report_print_summary(&rp, &s, stopping, text);
+	if (cfg.json_path && report_write_json(&rp, &s, cfg.json_path) < 0) {
+		report_bail_out(&rp, "--json could not be written", text);
 		return cfg.bisect ? 125 : 1;
-	if (cfg.svg_path && svg_write(cfg.svg_path, &rp, &s) < 0)
+	}
+	if (cfg.svg_path && svg_write(cfg.svg_path, &rp, &s) < 0) {
+		report_bail_out(&rp, "--svg could not be written", text);
 		return cfg.bisect ? 125 : 1;
+	}
 	free(rp.results);
 	return exit_status(&cfg, &s, stopping);
 }

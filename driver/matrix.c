@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "runinfo.h"
+
 struct row {
 	const char *what;
 	const char *args[8];
@@ -74,20 +76,40 @@ static double get(json_object *sum, const char *a, const char *b)
 static void print_row(const struct row *r, const char *json)
 {
 	json_object *root = json_object_from_file(json), *sum = NULL;
-	char cmd[256] = "lagrace";
+	char cmd[256] = "lagrace", other[160];
 	size_t len = strlen(cmd);
+	double n, lo, eo, err;
 
 	for (int i = 0; r->args[i]; i++)
 		len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, " %s",
 					r->args[i]);
+	len = 0;
+
 	if (!root || !json_object_object_get_ex(root, "summary", &sum)) {
-		printf("| %s | failed | | | | `%s` |\n", r->what, cmd);
+		printf("| %s | failed | | | | | | `%s` |\n", r->what, cmd);
 		json_object_put(root);
 		return;
 	}
-	printf("| %s | %.0f/%.0f | %.0f/%.0f |", r->what,
-	       get(sum, "late_release", NULL), get(sum, "iterations", NULL),
-	       get(sum, "ebusy", NULL), get(sum, "iterations", NULL));
+	n = get(sum, "iterations", NULL);
+	printf("| %s | %.0f/%.0f | %.0f/%.0f | %.0f/%.0f |", r->what,
+	       get(sum, "reproduced", NULL), n, get(sum, "late_release", NULL),
+	       n, get(sum, "ebusy", NULL), n);
+	/* the iterations that show one without the other, or no verdict */
+	lo = get(sum, "late_release_only", NULL);
+	eo = get(sum, "ebusy_only", NULL);
+	err = get(sum, "errors", NULL);
+	other[0] = '\0';
+	if (lo > 0)
+		len += (size_t)snprintf(other + len, sizeof(other) - len,
+					"late release, unmount ok %.0f", lo);
+	if (eo > 0)
+		len += (size_t)snprintf(other + len, sizeof(other) - len,
+					"%sEBUSY, no late release %.0f",
+					len ? "; " : "", eo);
+	if (err > 0)
+		snprintf(other + len, sizeof(other) - len, "%serrors %.0f",
+			 len ? "; " : "", err);
+	printf(" %s |", other[0] ? other : "-");
 	if (get(sum, "busy_window_ms", "n") > 0)
 		printf(" %.1f |", get(sum, "busy_window_ms", "p50"));
 	else
@@ -101,11 +123,22 @@ static void print_row(const struct row *r, const char *json)
 	json_object_put(root);
 }
 
+static const char *hz_of(const struct runinfo *ri)
+{
+	static char buf[16];
+
+	if (!ri->hz)
+		return "unknown";
+	snprintf(buf, sizeof(buf), "%d", ri->hz);
+	return buf;
+}
+
 int matrix_main(int argc, char **argv)
 {
 	const char *iters = "10";
 	char self[PATH_MAX], dir[] = "/tmp/lagrace-matrix.XXXXXX", json[PATH_MAX];
 	struct utsname u;
+	struct runinfo ri;
 	ssize_t n;
 	int failed = 0;
 
@@ -124,10 +157,15 @@ int matrix_main(int argc, char **argv)
 	self[n] = '\0';
 	snprintf(json, sizeof(json), "%s/row.json", dir);
 	uname(&u);
-	printf("Kernel %s, %s iterations per row; hits are late releases "
-	       "proven from lagfs's events; times in ms.\n\n", u.release, iters);
-	printf("| child IO | late release | EBUSY | busy p50 | release after reap p50 | command |\n");
-	printf("| --- | --- | --- | --- | --- | --- |\n");
+	memset(&ri, 0, sizeof(ri));
+	snprintf(ri.kernel, sizeof(ri.kernel), "%s", u.release);
+	runinfo_find_hz(&ri);
+	printf("Kernel %s, HZ %s, %s iterations per row. An iteration "
+	       "reproduces when lagfs's events prove a late release of the "
+	       "child's file and the first unmount after the reap failed with "
+	       "EBUSY; times in ms.\n\n", u.release, hz_of(&ri), iters);
+	printf("| child IO | reproduced | late release | EBUSY | not both | busy p50 | release after reap p50 | command |\n");
+	printf("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
 	fflush(stdout);
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		unlink(json);

@@ -1,91 +1,116 @@
 #include "narrate.h"
 
 #include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
-void narrate(struct narrator *n, uint64_t t, const char *who,
-	     const char *fmt, ...)
+#define STEP_INDENT 23          /* "%+9.3f ms  %-7s  " */
+
+void narrate_wrap(FILE *out, const char *prefix, const char *cont,
+		  const char *text)
 {
+	int col = (int)strlen(prefix);
+	const char *p = text;
+
+	fputs(prefix, out);
+	while (*p) {
+		int room = NARRATE_WIDTH - col, len = (int)strlen(p), cut;
+
+		if (room < 8)
+			room = 8;
+		if (len <= room) {
+			fputs(p, out);
+			break;
+		}
+		for (cut = room; cut > 0 && p[cut] != ' '; cut--)
+			;
+		if (cut == 0)         /* one word longer than the line */
+			cut = room;
+		fprintf(out, "%.*s\n%s", cut, p, cont);
+		p += cut;
+		while (*p == ' ')
+			p++;
+		col = (int)strlen(cont);
+	}
+	fputc('\n', out);
+}
+
+__attribute__((format(printf, 3, 4)))
+static void wrapf(FILE *out, const char *cont, const char *fmt, ...)
+{
+	char buf[1024];
 	va_list ap;
 
-	if (!n->on)
-		return;
-	if (!t)
-		t = lag_now_ns();
-	printf("%+9.3f ms  %-8s ", ((double)t - (double)n->t0) / 1e6, who);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	printf("\n");
-	fflush(stdout);
+	narrate_wrap(out, "", cont, buf);
 }
 
-void narrate_holder(struct narrator *n, const char *holder)
+void narrate_header(FILE *out, const struct runinfo *ri,
+		    const struct iter_result *r)
 {
-	if (!n->on || (n->holder && !strcmp(n->holder, holder)))
+	char cmd[2048], rules[1024] = "";
+	size_t len = 0;
+
+	runinfo_command(ri, cmd, sizeof(cmd));
+	for (int i = 0; ri->rules[i]; i++)
+		len += (size_t)snprintf(rules + len, len < sizeof(rules)
+					? sizeof(rules) - len : 0, "%s%s",
+					i ? "; " : "", ri->rules[i]);
+	wrapf(out, "  ", "lagrace %s, run %s, iteration #%u", ri->version,
+	      ri->started, r->index);
+	if (ri->hz)
+		wrapf(out, "  ", "kernel %s, HZ %d (%s)", ri->kernel, ri->hz,
+		      ri->hz_source);
+	else
+		wrapf(out, "  ", "kernel %s, HZ unknown (%s)", ri->kernel,
+		      ri->hz_source);
+	narrate_wrap(out, "command: ", "  ", cmd);
+	wrapf(out, "  ", "scenario %s, engine %s, mitigation %s, seed %u, child "
+	      "pid %d", ri->scenario, ri->engine, mitigation_names[ri->mitigate],
+	      ri->seed, (int)r->child);
+	narrate_wrap(out, "lagfs rules: ", "  ", rules[0] ? rules : "none");
+	if (ri->fuse_opts)
+		wrapf(out, "  ", "lagfs -o %s", ri->fuse_opts);
+	wrapf(out, "  ", "times in ms from the SIGKILL; -> who holds the child's "
+	      "file from then on");
+}
+
+void narrate_story(FILE *out, const struct iter_result *r, enum mitigation m)
+{
+	static struct story s;  /* large: not on the stack */
+	char prefix[64], why[320], cont[32];
+
+	story_build(r, m, &s);
+	if (!s.n) {
+		wrapf(out, "  ", "no story: iteration #%u did not get as far as "
+		      "the kill%s%s", r->index, r->error ? ": " : "",
+		      r->error ? r->err : "");
 		return;
-	n->holder = holder;
-	printf("%13s %-8s -> the file is now held by %s\n", "", "kernel",
-	       holder);
-	fflush(stdout);
-}
-
-static const char *op_of(const struct lag_event *e)
-{
-	return e->op[0] ? e->op : e->ev;
-}
-
-void narrate_event(struct narrator *n, const struct lag_event *e, bool childs)
-{
-	bool worker = e->pid && e->pid != n->child;
-
-	if (!n->on || (!childs && e->pid != n->child))
-		return;
-	if (!strcmp(e->ev, LAG_EV_OPEN) || !strcmp(e->ev, LAG_EV_CREATE)) {
-		narrate(n, e->t_ns, "lagfs", "OPEN %s by the child (pid %ld), "
-			"fh %#lx", e->path, (long)e->pid, (unsigned long)e->fh);
-		narrate_holder(n, "the child (an open file descriptor)");
-	} else if (!strcmp(e->ev, LAG_EV_PARK)) {
-		n->worker_io = worker;
-		narrate(n, e->t_ns, "lagfs", "%s of %s arrived from %s %ld; "
-			"lagfs %s it", op_of(e), e->path,
-			worker ? "io-wq worker" : "the child,", (long)e->pid,
-			e->hold ? "holds" : "delays");
-	} else if (!strcmp(e->ev, LAG_EV_INTERRUPT)) {
-		narrate(n, e->t_ns, "kernel", "FUSE_INTERRUPT for the held %s: "
-			"the kill reached the thread waiting for it", op_of(e));
-	} else if (!strcmp(e->ev, LAG_EV_FLUSH)) {
-		narrate(n, e->t_ns, "lagfs", "FLUSH of %s (pid %ld): a close, "
-			"%s", e->path, (long)e->pid, n->killed
-			? "here the dying child's file table"
-			: "the child's own, with its IO still in flight");
-		if (!n->killed)
-			narrate_holder(n, "the child's IO in flight only (no "
-				       "descriptor is left)");
-	} else if (!strcmp(e->ev, LAG_EV_RELEASE)) {
-		narrate(n, e->t_ns, "lagfs", "RELEASE of %s (pid %ld): the last "
-			"reference is gone%s", e->path, (long)e->pid,
-			n->reaped ? ", after the reap" : "");
-		narrate_holder(n, "nobody");
-	} else if (e->how[0]) {
-		narrate(n, e->t_ns, "lagfs", "answered the held %s (%s, result "
-			"%ld) after %.3f ms", e->ev, e->how, (long)e->result,
-			e->delay_ns / 1e6);
-		if (n->killed && n->worker_io)
-			narrate_holder(n, "deferred kernel work: the dead "
-				       "task's completion goes to io_uring's "
-				       "fallback work, whose final fput from "
-				       "a kernel thread goes through "
-				       "delayed_fput, about a jiffy each");
-		else if (n->killed && !n->reaped)
-			narrate_holder(n, "the dying child itself: its exit "
-				       "waited for this answer and now closes "
-				       "its files");
-		else if (n->killed)
-			narrate_holder(n, "deferred kernel work: the async "
-				       "request completes for a dead task, "
-				       "and its final fput from a kernel "
-				       "thread goes through delayed_fput");
 	}
+	if (s.focus >= 0 && r->n_files > 1)
+		wrapf(out, "  ", "the file whose holders are told: %s",
+		      r->files[s.focus]);
+	for (int i = 0; i < s.n; i++) {
+		const struct story_step *st = &s.step[i];
+
+		snprintf(prefix, sizeof(prefix), "%+9.3f ms  %-7s  ",
+			 (double)st->t_ns / 1e6, st->actor);
+		snprintf(cont, sizeof(cont), "%*s", STEP_INDENT, "");
+		narrate_wrap(out, prefix, cont, st->text);
+		if (st->holder == H_SAME)
+			continue;
+		if (st->inferred)  /* why is "inferred: ..." */
+			snprintf(why, sizeof(why), "-> now held by %s (%s)",
+				 story_holder_name(st->holder), st->why);
+		else
+			snprintf(why, sizeof(why), "-> now held by %s: %s",
+				 story_holder_name(st->holder), st->why);
+		snprintf(prefix, sizeof(prefix), "%*s", STEP_INDENT, "");
+		snprintf(cont, sizeof(cont), "%*s", STEP_INDENT + 3, "");
+		narrate_wrap(out, prefix, cont, why);
+	}
+	if (r->ev_dropped)
+		wrapf(out, "  ", "(%u more events of the child's files were not "
+		      "kept: the result holds %d)", r->ev_dropped, ITER_MAX_EV);
 }

@@ -1,34 +1,32 @@
 /*
- * narrate: --explain's running commentary on one iteration, printed as it
- * happens: each step with its real time (ms since the iteration began),
- * who acted (lagrace, the child, lagfs, the kernel), and, whenever it
- * changes, who holds the last reference to the child's file: the child, its
- * io-wq worker or its in-flight request, deferred kernel work, or nobody.
+ * narrate: --explain's text: a header (lagrace's version, when it ran, the
+ * kernel release and HZ, the command line, the scenario and the lagfs
+ * rules) and the story of one iteration (story.h), a step a line, each
+ * with its time in ms relative to the kill, who acted and what happened,
+ * and below it, where it changes, who holds the child's file from then on
+ * and what shows it. Every line fits in 80 columns (for a mail); long
+ * sentences wrap under their own column.
  */
 #ifndef NARRATE_H
 #define NARRATE_H
 
-#include <stdbool.h>
-#include <stdint.h>
-#include <sys/types.h>
+#include <stdio.h>
 
-#include "lag_event.h"
+#include "race.h"
+#include "runinfo.h"
+#include "story.h"
 
-struct narrator {
-	bool on;
-	uint64_t t0;
-	pid_t child;
-	bool killed, reaped, worker_io;
-	const char *holder;
-};
+#define NARRATE_WIDTH 80
 
-/* A step lagrace took or saw, at time t (0: now). */
-__attribute__((format(printf, 4, 5)))
-void narrate(struct narrator *n, uint64_t t, const char *who,
-	     const char *fmt, ...);
-/* A lagfs event; childs: it concerns a file the child opened. */
-void narrate_event(struct narrator *n, const struct lag_event *e, bool childs);
-/* Who holds the file reference from now on (printed when it changes). */
-void narrate_holder(struct narrator *n, const char *holder);
+/* prefix, then text wrapped at spaces to NARRATE_WIDTH columns, each
+ * continuation line starting with cont (spaces, or "#   " in TAP). */
+void narrate_wrap(FILE *out, const char *prefix, const char *cont,
+		  const char *text);
+
+void narrate_header(FILE *out, const struct runinfo *ri,
+		    const struct iter_result *r);
+/* The story of r, or a line saying why there is none. */
+void narrate_story(FILE *out, const struct iter_result *r,
+		   enum mitigation m);
 
 #endif

@@ -70,8 +70,8 @@ void options_usage(FILE *to)
 "usage: lagrace [--scenario async-dio|exit-punt|chance]\n"
 "               [--engine uring|aio|sync|mixed] [--iterations N] [--jobs N]\n"
 "               [--mitigate none|retry|wait-release|lazy] [--expect race|clean]\n"
-"               [--bisect] [--json FILE] [--svg FILE] [--tap] [--quiet]\n"
-"               [--explain] | matrix\n"
+"               [--bisect] [--json FILE|-] [--svg FILE] [--tap] [--quiet]\n"
+"               [--explain] | matrix | explain --json FILE --iteration N\n"
 "               [--mount DIR --log FILE --control SOCK] [--fusermount]\n"
 "engine options: --direct|--buffered  --async|--no-async  --rw read|write\n"
 "               --qd N  --files N  --bs BYTES  --fuse-direct-io|--no-fuse-direct-io\n"
@@ -90,9 +90,12 @@ void options_usage(FILE *to)
 	for (const struct engine_ops *const *e = engines; *e; e++)
 		fprintf(to, "  %-10s %s\n", (*e)->name, (*e)->help);
 	fprintf(to,
-"Exit status: 0 when --expect is met (race: every iteration hit; clean:\n"
-"none did), 1 otherwise, 2 on usage errors; --bisect: 0 no hit, 1 a hit,\n"
-"125 could not run (for git bisect run).\n");
+"An iteration reproduces when lagfs saw a late release of the child's file\n"
+"and the first unmount failed with EBUSY.\n"
+"Exit status: 0 when --expect is met (race: every iteration reproduced;\n"
+"clean: none showed a late release or EBUSY), 1 otherwise, 2 on usage\n"
+"errors (also an unwritable --json or --svg); --bisect: 0 none reproduced,\n"
+"1 one did, 125 could not run (for git bisect run).\n");
 }
 
 __attribute__((format(printf, 1, 2), noreturn))
@@ -222,6 +225,20 @@ static void check(struct race_cfg *c)
 			    "(not --scenario %s)", c->scenario);
 	if (c->expect != EXPECT_NONE && c->bisect)
 		usage_error("--bisect and --expect exclude each other");
+	if (c->tap && c->json_path && !strcmp(c->json_path, "-"))
+		usage_error("--json - and --tap both want standard output");
+}
+
+/* --explain tells one iteration: say what it overrides. */
+static void explain_one(struct race_cfg *c, bool iters, bool jobs)
+{
+	if ((iters && c->iterations != 1) || (jobs && c->jobs != 1))
+		fprintf(stderr, "lagrace: --explain tells one iteration in one "
+			"lane: %s%s%s ignored\n", iters && c->iterations != 1
+			? "--iterations" : "", iters && c->iterations != 1 &&
+			jobs && c->jobs != 1 ? " and " : "",
+			jobs && c->jobs != 1 ? "--jobs" : "");
+	c->iterations = c->jobs = 1;
 }
 
 void options_parse(int argc, char **argv, struct race_cfg *c)
@@ -229,6 +246,7 @@ void options_parse(int argc, char **argv, struct race_cfg *c)
 	struct overrides o = { .direct = -1, .async = -1, .write = -1,
 			       .fuse_dio = -1, .close = -1 };
 	const struct scenario *sc;
+	bool iters = false, jobs = false;
 	int opt;
 
 	defaults(c);
@@ -237,8 +255,8 @@ void options_parse(int argc, char **argv, struct race_cfg *c)
 		switch (opt) {
 		case O_SCENARIO: c->scenario = optarg; break;
 		case O_ENGINE: o.engine = optarg; break;
-		case O_ITER: c->iterations = count("--iterations", optarg, 1, 10000000); break;
-		case O_JOBS: c->jobs = count("--jobs", optarg, 1, 64); break;
+		case O_ITER: c->iterations = count("--iterations", optarg, 1, 10000000); iters = true; break;
+		case O_JOBS: c->jobs = count("--jobs", optarg, 1, 64); jobs = true; break;
 		case O_MITIGATE: c->mitigate = mitigation(optarg); break;
 		case O_EXPECT:
 			if (!strcmp(optarg, "race")) c->expect = EXPECT_RACE;
@@ -295,7 +313,7 @@ void options_parse(int argc, char **argv, struct race_cfg *c)
 			    c->scenario);
 	sc->apply(c);
 	apply(c, &o);
-	if (c->explain)
-		c->iterations = c->jobs = 1; /* one iteration, told step by step */
 	check(c);
+	if (c->explain)
+		explain_one(c, iters, jobs);
 }

@@ -48,9 +48,49 @@ struct race_cfg {
 	unsigned seed;
 };
 
+/*
+ * The events of the child's files that one iteration recorded, kept in the
+ * result so that the story of the iteration (story.c) can be told after
+ * it, in --explain, --svg and from the --json document. Files are numbered
+ * by the child's opens, in order (not lagfs's fh), so no pointer value and
+ * no reuse of an fh gets in the way.
+ */
+#define ITER_MAX_EV 64
+#define ITER_MAX_FILES 8
+#define ITER_PATH_LEN 32
+
+enum iter_ev_kind { IEV_OPEN, IEV_CREATE, IEV_PARK, IEV_INTERRUPT,
+		    IEV_DONE, IEV_FLUSH, IEV_RELEASE, IEV_UNRELEASED,
+		    IEV_N };
+
+struct iter_ev {
+	uint64_t t_ns;                 /* lagfs's CLOCK_MONOTONIC ns */
+	int32_t pid;                   /* as lagfs logged it */
+	int32_t result;
+	uint8_t kind;                  /* enum iter_ev_kind */
+	uint8_t file;                  /* index into files[] */
+	uint8_t hold;                  /* a park of a hold rule */
+	char op[11];                   /* park, interrupt, done: the op */
+	char how[10];                  /* done: how the parked request ended */
+};
+
+/* Why lagrace let lagfs's hold go. */
+enum hold_why { HOLD_NOT, HOLD_AFTER_EBUSY, HOLD_CHILD_EXITING,
+		HOLD_REAP_BLOCKED, HOLD_WAIT_RELEASE, HOLD_LAZY,
+		HOLD_CLEANUP };
+
+/* What one iteration shows: verdict.h has the words. */
+enum verdict_class { VC_ERROR, VC_REPRODUCED, VC_LATE_ONLY, VC_EBUSY_ONLY,
+		     VC_CLEAN };
+
+/* iter_result.error: the iteration ran, but lagfs's events cannot prove
+ * its verdict (verdict_classify); unlike other errors, the lane goes on. */
+#define ITER_UNPROVEN 2
+
 struct iter_result {
 	unsigned lane, index;
-	int error;                     /* 0, or the iteration could not run */
+	int error;                     /* 0, or the iteration could not run,
+					* or ITER_UNPROVEN */
 	char err[200];
 	pid_t child;
 	int child_status;              /* waitpid status */
@@ -61,6 +101,10 @@ struct iter_result {
 	uint64_t t_closed;             /* --close-in-flight: the child's last
 					* FLUSH (its close) reached lagfs */
 	uint64_t t_io_done;            /* lagfs answered the held IO */
+	uint64_t t_cue;                /* lagrace told the child to close */
+	uint64_t t_probe_reap;         /* the MNT_EXPIRE probe after the reap */
+	uint8_t hold_why;              /* enum hold_why */
+	uint8_t vclass;                /* enum verdict_class */
 	int64_t io_pid;                /* who sent it: child or io-wq tid */
 	uint64_t t_end;
 	int umount1_errno;             /* 0: the first unmount succeeded */
@@ -70,6 +114,7 @@ struct iter_result {
 	bool umount_ok;                /* unmounted in the end */
 	bool reap_blocked;             /* the reap waited for a held reply */
 	bool lagfs_lost_release;       /* child opened, lagfs never saw release */
+	bool fusermount;               /* no MNT_EXPIRE probe was possible */
 	unsigned child_opens, releases_after_reap, interrupts, retries;
 	uint64_t busy_ns;              /* first EBUSY to free; 0 if not busy */
 	uint64_t lateness_ns;          /* release after the reap */
@@ -77,6 +122,11 @@ struct iter_result {
 	/* CPU so far, for the cost per iteration: the lane with its reaped
 	 * children (the workloads), and its lagfs */
 	uint64_t lane_cpu_us, lagfs_cpu_us;
+	/* the child's files and their events, in time order */
+	uint16_t n_ev, ev_dropped;     /* kept; left out (too many) */
+	uint8_t n_files;
+	char files[ITER_MAX_FILES][ITER_PATH_LEN];
+	struct iter_ev ev[ITER_MAX_EV];
 };
 
 #endif

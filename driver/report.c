@@ -2,21 +2,23 @@
 
 #include <errno.h>
 #include <json.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
+#include <unistd.h>
 
-static const char *const mitigation_names[] = { "none", "retry",
-						"wait-release", "lazy" };
+#include "narrate.h"
+#include "result_json.h"
+#include "verdict.h"
 
 const char *const report_phase_names[8] = {
 	"setup", "fork_to_io", "io_to_kill", "kill_to_reap", "reap_to_umount",
 	"busy_window", "free_to_unmounted", "remount"
 };
 
-bool report_hit(const struct iter_result *r)
+bool report_hit(const struct report *rp, const struct iter_result *r)
 {
-	return !r->error && r->late_release;
+	return !r->error && verdict_hit(r->vclass, rp->cfg->mitigate);
 }
 
 /* ms relative to the kill, or "-" */
@@ -28,14 +30,36 @@ static void rel(char *buf, size_t cap, uint64_t t, uint64_t kill)
 		snprintf(buf, cap, "%+.2f", ((double)t - (double)kill) / 1e6);
 }
 
-static void print_line(const struct iter_result *r, FILE *out)
+static size_t app(char *buf, size_t cap, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static size_t app(char *buf, size_t cap, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (len >= cap)
+		return len;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + len, cap - len, fmt, ap);
+	va_end(ap);
+	return n > 0 ? len + (size_t)n : len;
+}
+
+void report_print_line(const struct iter_result *r, enum mitigation m,
+		       FILE *out)
 {
 	char o[16], io[16], reap[16], um[16], fr[16], rl[16], done[16];
+	char head[32], line[1024];
 	uint64_t k = r->t_kill;
+	size_t len = 0;
 
+	snprintf(head, sizeof(head), "#%-3u ", r->index);
+	/* The error first: it is what the reader must see. */
+	if (r->error && r->error != ITER_UNPROVEN)
+		len = app(line, sizeof(line), len, "lane %u: error: %s%s",
+			  r->lane, r->err, k ? "; " : "");
 	if (r->error && !k) {
-		fprintf(out, "#%-3u lane %u: error: %s\n", r->index, r->lane,
-			r->err);
+		narrate_wrap(out, head, "     ", line);
 		return;
 	}
 	rel(o, sizeof(o), r->t_open, k);
@@ -45,41 +69,73 @@ static void print_line(const struct iter_result *r, FILE *out)
 	rel(fr, sizeof(fr), r->t_free, k);
 	rel(rl, sizeof(rl), r->t_release, k);
 	rel(done, sizeof(done), r->t_umount_done, k);
-	fprintf(out, "#%-3u open %s io %s kill 0 reap %s umount %s %s "
-		"free %s release %s umount-done %s  ", r->index, o, io, reap,
-		r->umount1_errno ? strerrorname_np(r->umount1_errno) : "ok", um, fr,
-		rl, done);
-	if (r->late_release)
-		fprintf(out, "LATE RELEASE +%.2fms", r->lateness_ns / 1e6);
-	else if (r->releases_after_reap)
-		fprintf(out, "released in time (its RELEASE reached lagfs "
-			"%.2fms after the reap; the mount was free)",
-			r->lateness_ns / 1e6);
+	len = app(line, sizeof(line), len, "open %s io %s kill 0 reap %s "
+		  "umount %s %s free %s release %s umount-done %s: ", o, io,
+		  reap, r->umount1_errno ? strerrorname_np(r->umount1_errno)
+		  : "ok", um, fr, rl, done);
+	if (r->error == ITER_UNPROVEN)
+		len = app(line, sizeof(line), len, "error: %s", r->err);
 	else
-		fprintf(out, "released in time");
+		len = app(line, sizeof(line), len, "%s",
+			  verdict_words(r->vclass, m));
+	if (r->releases_after_reap)
+		len = app(line, sizeof(line), len, "; RELEASE %.2f ms after the "
+			  "reap%s", r->lateness_ns / 1e6, r->late_release ? ""
+			  : r->busy_at_reap ? "" : " (the mount was free at the "
+			  "reap)");
 	if (r->ebusy)
-		fprintf(out, ", EBUSY busy %.2fms", r->busy_ns / 1e6);
+		len = app(line, sizeof(line), len, "; busy %.2f ms",
+			  r->busy_ns / 1e6);
 	if (r->reap_blocked)
-		fprintf(out, ", reap waited for the held IO");
-	if (r->lagfs_lost_release)
-		fprintf(out, ", lagfs never saw a release");
-	if (r->error)
-		fprintf(out, ", error: %s", r->err);
-	fprintf(out, "\n");
+		len = app(line, sizeof(line), len, "; the reap waited for the "
+			  "held IO");
+	if (r->lagfs_lost_release && r->error != ITER_UNPROVEN)
+		len = app(line, sizeof(line), len, "; lagfs never saw a "
+			  "RELEASE (the mount was free at the reap)");
+	narrate_wrap(out, head, "     ", line);
 }
 
-static bool tap_ok(const struct race_cfg *cfg, const struct iter_result *r)
+static bool tap_ok(const struct report *rp, const struct iter_result *r)
 {
+	const struct race_cfg *cfg = rp->cfg;
+
 	if (r->error)
 		return false;
 	if (cfg->expect == EXPECT_RACE)
-		return report_hit(r);
-	if (cfg->expect == EXPECT_CLEAN)
-		return !report_hit(r);
+		return report_hit(rp, r);
+	/* --bisect: an iteration that reproduces makes the run "bad" */
+	if (cfg->expect == EXPECT_CLEAN || cfg->bisect)
+		return verdict_clean(r->vclass);
 	return true;
 }
 
-void report_add(struct report *rp, const struct iter_result *r, FILE *out)
+void report_begin(const struct report *rp, FILE *out)
+{
+	const struct runinfo *ri = rp->ri;
+	const char *p = rp->cfg->tap ? "# " : "";
+	char cmd[2048], pre[32], buf[512], cont[8];
+
+	if (rp->cfg->tap)
+		fprintf(out, "TAP version 13\n1..%u\n", rp->cfg->iterations);
+	else if (rp->cfg->explain)
+		return; /* the narration's header says it all */
+	runinfo_command(ri, cmd, sizeof(cmd));
+	if (ri->hz)
+		snprintf(buf, sizeof(buf), "%s, kernel %s, HZ %d", ri->version,
+			 ri->kernel, ri->hz);
+	else
+		snprintf(buf, sizeof(buf), "%s, kernel %s, HZ unknown",
+			 ri->version, ri->kernel);
+	snprintf(pre, sizeof(pre), "%slagrace ", p);
+	snprintf(cont, sizeof(cont), "%s  ", p);
+	narrate_wrap(out, pre, cont, buf);
+	snprintf(pre, sizeof(pre), "%scommand: ", p);
+	narrate_wrap(out, pre, cont, cmd);
+	fflush(out);
+}
+
+void report_add(struct report *rp, const struct iter_result *r, FILE *out,
+		FILE *story_out)
 {
 	if (rp->n == rp->cap) {
 		size_t cap = rp->cap ? rp->cap * 2 : 64;
@@ -94,14 +150,21 @@ void report_add(struct report *rp, const struct iter_result *r, FILE *out)
 		rp->cap = cap;
 	}
 	rp->results[rp->n++] = *r;
+	if (rp->cfg->explain) {
+		narrate_header(story_out, rp->ri, r);
+		narrate_story(story_out, r, rp->cfg->mitigate);
+		if (story_out != out)
+			report_print_line(r, rp->cfg->mitigate, story_out);
+		fflush(story_out);
+	}
 	if (rp->cfg->tap) {
-		fprintf(out, "%sok %zu - iteration %u: %s%s%s\n",
-			tap_ok(rp->cfg, r) ? "" : "not ", rp->n, r->index,
-			r->error ? r->err : r->late_release ? "late release"
-							     : "no late release",
-			r->ebusy ? ", EBUSY" : "", "");
-	} else if (!rp->cfg->quiet) {
-		print_line(r, out);
+		fprintf(out, "%sok %zu - iteration %u: %s%s\n",
+			tap_ok(rp, r) ? "" : "not ", rp->n, r->index,
+			r->error ? "error: " : "",
+			r->error ? r->err : verdict_words(r->vclass,
+							  rp->cfg->mitigate));
+	} else if (!rp->cfg->quiet || rp->cfg->explain) {
+		report_print_line(r, rp->cfg->mitigate, out);
 	}
 	fflush(out);
 }
@@ -159,6 +222,7 @@ static void phases(const struct report *rp, struct summary *s)
 		s->phase_ms[6] += span(free_t, r->t_umount_done);
 		s->phase_ms[7] += span(r->t_umount_done, r->t_end);
 	}
+	s->phase_n = n;
 	for (int k = 0; n && k < 8; k++)
 		s->phase_ms[k] /= n;
 	if (!s->iterations)
@@ -181,17 +245,24 @@ void report_summarize(const struct report *rp, struct summary *s)
 	memset(s, 0, sizeof(*s));
 	for (size_t i = 0; i < rp->n; i++) {
 		const struct iter_result *r = &rp->results[i];
+		bool ok = !r->error;
 
 		s->iterations++;
 		s->errors += r->error != 0;
-		s->late_release += report_hit(r);
-		s->ebusy += !r->error && r->ebusy;
+		s->unproven += r->error == ITER_UNPROVEN;
+		s->late_release += ok && r->late_release;
+		s->ebusy += ok && r->ebusy;
+		s->reproduced += ok && r->vclass == VC_REPRODUCED;
+		s->late_only += ok && r->vclass == VC_LATE_ONLY;
+		s->ebusy_only += ok && r->vclass == VC_EBUSY_ONLY;
+		s->clean += ok && r->vclass == VC_CLEAN;
+		s->hits += report_hit(rp, r);
 		s->umount_ok += r->umount_ok;
-		s->lost_release += !r->error && r->lagfs_lost_release;
+		s->lost_release += ok && r->lagfs_lost_release;
 		s->reap_blocked += r->reap_blocked;
-		if (busy && r->ebusy && r->busy_ns)
+		if (busy && ok && r->ebusy && r->busy_ns)
 			busy[nb++] = r->busy_ns / 1e6;
-		if (late && report_hit(r))
+		if (late && ok && r->late_release)
 			late[nl++] = r->lateness_ns / 1e6;
 	}
 	s->busy = stat3_of(busy, busy ? nb : 0);
@@ -200,7 +271,56 @@ void report_summarize(const struct report *rp, struct summary *s)
 	free(late);
 	phases(rp, s);
 	s->wall_s = (rp->t_end - rp->t_begin) / 1e9;
-	s->reproductions_per_s = s->wall_s > 0 ? s->late_release / s->wall_s : 0;
+	s->reproductions_per_s = s->wall_s > 0 ? s->reproduced / s->wall_s : 0;
+}
+
+const char *report_verdict(const struct report *rp, const struct summary *s,
+			   char *buf, size_t cap)
+{
+	enum mitigation m = rp->cfg->mitigate;
+	bool hides = m == MIT_WAIT_RELEASE || m == MIT_LAZY;
+	size_t len = 0;
+
+	if (!s->iterations)
+		return snprintf(buf, cap, "no iteration ran"), buf;
+	if (s->iterations < rp->cfg->iterations && s->hits == s->iterations)
+		return snprintf(buf, cap, "%s in the %u iterations that ran, "
+				"of %u asked", hides ? "late release" :
+				"race reproduced", s->iterations,
+				rp->cfg->iterations), buf;
+	if (s->hits == s->iterations && !hides)
+		return snprintf(buf, cap, "RACE REPRODUCED in every "
+				"iteration"), buf;
+	if (s->hits == s->iterations)
+		return snprintf(buf, cap, "late release in every iteration; "
+				"%s kept the unmount from failing",
+				mitigation_names[m]), buf;
+	if (s->hits)
+		len = app(buf, cap, len, "race reproduced in %u of %u "
+			  "iterations", s->hits, s->iterations);
+	else if (s->clean == s->iterations)
+		len = app(buf, cap, len, "not reproduced: no late release, "
+			  "no EBUSY");
+	else
+		len = app(buf, cap, len, "not reproduced");
+	if (s->late_only && !hides)
+		len = app(buf, cap, len, "; %u late release without EBUSY",
+			  s->late_only);
+	if (s->ebusy_only)
+		len = app(buf, cap, len, "; %u EBUSY without a late release",
+			  s->ebusy_only);
+	if (s->errors)
+		len = app(buf, cap, len, "; %u error%s", s->errors,
+			  s->errors == 1 ? "" : "s");
+	return buf;
+}
+
+void report_bail_out(const struct report *rp, const char *why, FILE *out)
+{
+	if (rp->cfg->tap) {
+		fprintf(out, "Bail out! %s\n", why);
+		fflush(out);
+	}
 }
 
 void report_print_summary(const struct report *rp, const struct summary *s,
@@ -208,18 +328,45 @@ void report_print_summary(const struct report *rp, const struct summary *s,
 {
 	const struct race_cfg *c = rp->cfg;
 	const char *p = c->tap ? "# " : "";
+	char buf[512], pre[16], ind[8];
+	size_t len = 0;
 
-	fprintf(out, "%s%s: scenario %s, engine %s, mitigation %s, %u lane%s%s\n",
-		p, "lagrace", c->scenario, c->engine->name,
-		mitigation_names[c->mitigate], c->jobs, c->jobs > 1 ? "s" : "",
-		interrupted ? " (interrupted: partial summary)" : "");
-	if (s->iterations < c->iterations)
-		fprintf(out, "%sran %u of %u iterations%s\n", p, s->iterations,
-			c->iterations, interrupted ? "" : " (a lane stopped "
-			"after an error)");
+	snprintf(pre, sizeof(pre), "%s", p);
+	snprintf(ind, sizeof(ind), "%s  ", p);
+	snprintf(buf, sizeof(buf), "lagrace: scenario %s, engine %s, "
+		 "mitigation %s, %u lane%s", c->scenario, c->engine->name,
+		 mitigation_names[c->mitigate], c->jobs, c->jobs > 1 ? "s" : "");
+	narrate_wrap(out, pre, ind, buf);
+	if (s->iterations < c->iterations || interrupted) {
+		snprintf(buf, sizeof(buf), "ran %u of %u iterations %s",
+			 s->iterations, c->iterations, interrupted ?
+			 "(interrupted: partial summary)" :
+			 "(a lane stopped after an error)");
+		narrate_wrap(out, pre, ind, buf);
+	}
+	fprintf(out, "%sreproduced %u/%u (late release and EBUSY in the same "
+		"iteration)\n", p, s->reproduced, s->iterations);
 	fprintf(out, "%slate release %u/%u, EBUSY %u/%u, unmounted %u/%u, "
 		"errors %u\n", p, s->late_release, s->iterations, s->ebusy,
 		s->iterations, s->umount_ok, s->iterations, s->errors);
+	if (s->late_only) {
+		snprintf(buf, sizeof(buf), "%u iteration%s: %s", s->late_only,
+			 s->late_only == 1 ? "" : "s",
+			 verdict_words(VC_LATE_ONLY, c->mitigate));
+		narrate_wrap(out, pre, ind, buf);
+	}
+	if (s->ebusy_only) {
+		snprintf(buf, sizeof(buf), "%u iteration%s: %s", s->ebusy_only,
+			 s->ebusy_only == 1 ? "" : "s",
+			 verdict_words(VC_EBUSY_ONLY, c->mitigate));
+		narrate_wrap(out, pre, ind, buf);
+	}
+	if (s->unproven) {
+		snprintf(buf, sizeof(buf), "%u error%s: lagfs never saw a "
+			 "release of the child's file while the mount was busy",
+			 s->unproven, s->unproven == 1 ? "" : "s");
+		narrate_wrap(out, pre, ind, buf);
+	}
 	if (s->busy.n)
 		fprintf(out, "%sbusy window ms: p50 %.2f p99 %.2f max %.2f "
 			"(%u)\n", p, s->busy.p50, s->busy.p99, s->busy.max,
@@ -228,110 +375,46 @@ void report_print_summary(const struct report *rp, const struct summary *s,
 		fprintf(out, "%srelease after reap ms: p50 %.2f p99 %.2f max "
 			"%.2f (%u)\n", p, s->lateness.p50, s->lateness.p99,
 			s->lateness.max, s->lateness.n);
-	if (s->lost_release)
-		fprintf(out, "%s%u iterations: lagfs never saw the child's "
-			"release (torn down by the unmount)\n", p,
-			s->lost_release);
-	if (s->reap_blocked)
-		fprintf(out, "%s%u iterations: the reap waited for the held "
-			"IO, so the release came before it\n", p,
-			s->reap_blocked);
+	if (s->lost_release) {
+		snprintf(buf, sizeof(buf), "%u iteration%s: lagfs never saw the "
+			 "child's release; the mount was free at the reap, so "
+			 "the file was let go before it", s->lost_release,
+			 s->lost_release == 1 ? "" : "s");
+		narrate_wrap(out, pre, ind, buf);
+	}
+	if (s->reap_blocked) {
+		snprintf(buf, sizeof(buf), "%u iteration%s: the reap waited for "
+			 "the held IO, so the release came before it",
+			 s->reap_blocked, s->reap_blocked == 1 ? "" : "s");
+		narrate_wrap(out, pre, ind, buf);
+	}
 	fprintf(out, "%s%.2f s, %.1f verified reproductions per second\n", p,
 		s->wall_s, s->reproductions_per_s);
-	fprintf(out, "%sper iteration: CPU %.2f ms lagrace, %.2f ms lagfs; "
-		"mean ms:", p, s->cpu_ms_lagrace, s->cpu_ms_lagfs);
+	len = app(buf, sizeof(buf), len, "per iteration: CPU %.2f ms lagrace, "
+		  "%.2f ms lagfs; mean ms:", s->cpu_ms_lagrace, s->cpu_ms_lagfs);
 	for (int k = 0; k < 8; k++)
-		fprintf(out, " %s %.2f", report_phase_names[k], s->phase_ms[k]);
-	fprintf(out, "\n");
-	fprintf(out, "%sverdict: %s\n", p,
-		s->late_release == s->iterations && s->iterations
-			? "RACE REPRODUCED in every iteration"
-		: s->late_release ? "race reproduced in some iterations"
-				  : "no late release");
-	if (c->tap)
-		fprintf(out, "1..%zu\n", rp->n);
-}
+		len = app(buf, sizeof(buf), len, " %s %.2f",
+			  report_phase_names[k], s->phase_ms[k]);
+	narrate_wrap(out, pre, ind, buf);
+	{
+		char v[256];
 
-static json_object *stat3_json(const struct stat3 *s)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "p50", json_object_new_double(s->p50));
-	json_object_object_add(o, "p99", json_object_new_double(s->p99));
-	json_object_object_add(o, "max", json_object_new_double(s->max));
-	json_object_object_add(o, "n", json_object_new_int((int)s->n));
-	return o;
-}
-
-static json_object *cpu_json(const struct summary *s)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "lagrace", json_object_new_double(s->cpu_ms_lagrace));
-	json_object_object_add(o, "lagfs", json_object_new_double(s->cpu_ms_lagfs));
-	return o;
-}
-
-static json_object *phases_json(const struct summary *s)
-{
-	json_object *o = json_object_new_object();
-
-	for (int k = 0; k < 8; k++)
-		json_object_object_add(o, report_phase_names[k],
-				       json_object_new_double(s->phase_ms[k]));
-	return o;
-}
-
-static json_object *ms_since(uint64_t t, uint64_t kill)
-{
-	if (!t || !kill)
-		return NULL;
-	return json_object_new_double(((double)t - (double)kill) / 1e6);
-}
-
-static json_object *iteration_json(const struct iter_result *r)
-{
-	json_object *o = json_object_new_object();
-	json_object *tl = json_object_new_object();
-	uint64_t k = r->t_kill;
-
-	json_object_object_add(o, "index", json_object_new_int((int)r->index));
-	json_object_object_add(o, "lane", json_object_new_int((int)r->lane));
-	json_object_object_add(o, "late_release", json_object_new_boolean(r->late_release));
-	json_object_object_add(o, "ebusy", json_object_new_boolean(r->ebusy));
-	json_object_object_add(o, "busy_at_reap", json_object_new_boolean(r->busy_at_reap));
-	json_object_object_add(o, "umount_ok", json_object_new_boolean(r->umount_ok));
-	json_object_object_add(o, "first_umount",
-			       json_object_new_string(r->umount1_errno ? strerrorname_np(r->umount1_errno) : "ok"));
-	json_object_object_add(o, "busy_window_ms", json_object_new_double(r->busy_ns / 1e6));
-	json_object_object_add(o, "release_lateness_ms", json_object_new_double(r->lateness_ns / 1e6));
-	json_object_object_add(o, "reap_blocked", json_object_new_boolean(r->reap_blocked));
-	json_object_object_add(o, "lost_release", json_object_new_boolean(r->lagfs_lost_release));
-	json_object_object_add(o, "child_opens", json_object_new_int((int)r->child_opens));
-	json_object_object_add(o, "interrupts", json_object_new_int((int)r->interrupts));
-	json_object_object_add(o, "retries", json_object_new_int((int)r->retries));
-	json_object_object_add(o, "io_ended_by", json_object_new_string(r->io_how));
-	json_object_object_add(o, "io_by_worker", json_object_new_boolean(r->io_pid && r->io_pid != r->child));
-	json_object_object_add(o, "error", r->error ? json_object_new_string(r->err) : NULL);
-	json_object_object_add(o, "t_kill_ns", json_object_new_int64((int64_t)k));
-	json_object_object_add(tl, "start", ms_since(r->t_start, k));
-	json_object_object_add(tl, "mounted", ms_since(r->t_mounted, k));
-	json_object_object_add(tl, "fork", ms_since(r->t_fork, k));
-	json_object_object_add(tl, "end", ms_since(r->t_end, k));
-	json_object_object_add(tl, "open", ms_since(r->t_open, k));
-	json_object_object_add(tl, "io_arrived", ms_since(r->t_io, k));
-	json_object_object_add(tl, "closed", ms_since(r->t_closed, k));
-	json_object_object_add(tl, "kill", ms_since(k, k));
-	json_object_object_add(tl, "reap", ms_since(r->t_reap, k));
-	json_object_object_add(tl, "first_umount", ms_since(r->t_umount1, k));
-	json_object_object_add(tl, "hold_released", ms_since(r->t_hold_released, k));
-	json_object_object_add(tl, "interrupt", ms_since(r->t_interrupt, k));
-	json_object_object_add(tl, "io_answered", ms_since(r->t_io_done, k));
-	json_object_object_add(tl, "free", ms_since(r->t_free, k));
-	json_object_object_add(tl, "release", ms_since(r->t_release, k));
-	json_object_object_add(tl, "umount_done", ms_since(r->t_umount_done, k));
-	json_object_object_add(o, "timeline_ms", tl);
-	return o;
+		snprintf(buf, sizeof(buf), "verdict: %s",
+			 report_verdict(rp, s, v, sizeof(v)));
+		narrate_wrap(out, pre, ind, buf);
+	}
+	if (c->tap && rp->stop_signal)
+		fprintf(out, "Bail out! stopped by SIG%s after %u of %u "
+			"iterations\n", sigabbrev_np(rp->stop_signal),
+			s->iterations, c->iterations);
+	else if (c->tap && interrupted)
+		fprintf(out, "Bail out! interrupted after %u of %u iterations\n",
+			s->iterations, c->iterations);
+	else if (c->tap && s->iterations < c->iterations)
+		fprintf(out, "Bail out! ran %u of %u iterations: a lane "
+			"stopped after an error\n", s->iterations,
+			c->iterations);
+	fflush(out);
 }
 
 int report_write_json(const struct report *rp, const struct summary *s,
@@ -339,39 +422,31 @@ int report_write_json(const struct report *rp, const struct summary *s,
 {
 	json_object *root = json_object_new_object();
 	json_object *its = json_object_new_array();
-	json_object *sum = json_object_new_object();
-	struct utsname u;
 	int res;
 
 	for (size_t i = 0; i < rp->n; i++)
-		json_object_array_add(its, iteration_json(&rp->results[i]));
-	json_object_object_add(sum, "iterations", json_object_new_int((int)s->iterations));
-	json_object_object_add(sum, "late_release", json_object_new_int((int)s->late_release));
-	json_object_object_add(sum, "ebusy", json_object_new_int((int)s->ebusy));
-	json_object_object_add(sum, "errors", json_object_new_int((int)s->errors));
-	json_object_object_add(sum, "umount_ok", json_object_new_int((int)s->umount_ok));
-	json_object_object_add(sum, "lost_release", json_object_new_int((int)s->lost_release));
-	json_object_object_add(sum, "busy_window_ms", stat3_json(&s->busy));
-	json_object_object_add(sum, "release_lateness_ms", stat3_json(&s->lateness));
-	json_object_object_add(sum, "wall_s", json_object_new_double(s->wall_s));
-	json_object_object_add(sum, "reproductions_per_s", json_object_new_double(s->reproductions_per_s));
-	json_object_object_add(sum, "cpu_ms_per_iteration", cpu_json(s));
-	json_object_object_add(sum, "phase_ms", phases_json(s));
-	json_object_object_add(sum, "scenario", json_object_new_string(rp->cfg->scenario));
-	json_object_object_add(sum, "engine", json_object_new_string(rp->cfg->engine->name));
-	json_object_object_add(sum, "mitigation", json_object_new_string(mitigation_names[rp->cfg->mitigate]));
-	json_object_object_add(sum, "jobs", json_object_new_int((int)rp->cfg->jobs));
-	if (uname(&u) == 0)
-		json_object_object_add(sum, "kernel", json_object_new_string(u.release));
+		json_object_array_add(its, result_to_json(&rp->results[i],
+							  rp->cfg->mitigate));
+	json_object_object_add(root, "run", runinfo_to_json(rp->ri));
 	json_object_object_add(root, "iterations", its);
-	json_object_object_add(root, "summary", sum);
-	res = json_object_to_file_ext(path, root, JSON_C_TO_STRING_PRETTY |
-						  JSON_C_TO_STRING_NOSLASHESCAPE);
+	json_object_object_add(root, "summary", summary_to_json(rp, s));
+	if (!strcmp(path, "-")) {
+		res = json_object_to_fd(STDOUT_FILENO, root,
+					JSON_C_TO_STRING_PRETTY |
+					JSON_C_TO_STRING_NOSLASHESCAPE);
+		if (res == 0 && write(STDOUT_FILENO, "\n", 1) != 1)
+			res = -1;
+	} else {
+		res = json_object_to_file_ext(path, root,
+					      JSON_C_TO_STRING_PRETTY |
+					      JSON_C_TO_STRING_NOSLASHESCAPE);
+	}
 	json_object_put(root);
 	if (res < 0) {
 		const char *why = json_util_get_last_err();
 
-		fprintf(stderr, "lagrace: --json %s: %.*s\n", path,
+		fprintf(stderr, "lagrace: --json %s: %.*s\n",
+			strcmp(path, "-") ? path : "- (standard output)",
 			why ? (int)strcspn(why, "\n") : 7, why ? why : "failed");
 		return -1;
 	}

@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
+
+#include "story.h"
+#include "verdict.h"
 
 #define W         1200.0
 #define PLOT_L    150.0          /* plots start here; lane names left of it */
@@ -43,8 +45,6 @@ static const char *const lane_name[L_N] = { "child", "io-wq worker",
 					    "lagfs", "lagrace" };
 static const char *const lane_color[L_N] = { C_CHILD, C_WORKER, C_LAGFS,
 					     C_LAGRACE };
-static const char *const mitigation_name[] = { "none", "retry",
-					       "wait-release", "lazy" };
 
 struct out {
 	FILE *f;
@@ -63,6 +63,7 @@ struct mark {
 
 struct timeline {
 	const struct iter_result *r; /* NULL: no iteration to draw */
+	enum mitigation mit;
 	bool worker;                 /* the IO came from an io-wq worker */
 	double t0, t1;               /* axis range, ms after the kill */
 	struct mark m[MAX_MARKS];
@@ -385,6 +386,7 @@ static void layout_timeline(struct timeline *tl, const struct report *rp,
 
 	memset(tl, 0, sizeof(*tl));
 	tl->top = top;
+	tl->mit = rp->cfg->mitigate;
 	tl->r = first_ok(rp);
 	if (!tl->r) {
 		tl->end_y = top + 60;
@@ -502,60 +504,59 @@ static void draw_lane(struct out *o, const struct timeline *tl, int l)
 			draw_mark(o, &tl->m[i], y);
 }
 
-/* Who holds the child's file reference, phase by phase: a bar under the
- * axis and a legend with the time each phase ends. */
-struct phase {
-	const char *who, *until, *color;
-	uint64_t end;                /* 0: not seen, or the last phase */
-};
+/* Who holds the child's file, phase by phase, as the story tells it (and
+ * --explain): a bar under the axis and a legend with when each begins. */
+static const char *holder_color(int h)
+{
+	static const char *const c[H_N] = {
+		[H_CHILD] = C_CHILD, [H_DYING] = "#6baed6",
+		[H_IN_FLIGHT] = C_WORKER, [H_EXIT] = "#8c6d31",
+		[H_FALLBACK] = C_RELEASE, [H_DELAYED] = C_RELEASE,
+		[H_DEFERRED] = C_RELEASE, [H_NOBODY] = C_NOBODY,
+		[H_UNKNOWN] = "#e4e4e4",
+	};
+
+	return h >= 0 && h < H_N ? c[h] : "#e4e4e4";
+}
 
 static void draw_phase(struct out *o, const struct timeline *tl,
-		       const struct phase *p, double from, double to, int k)
+		       const struct story_step *st, double from, double to,
+		       int k)
 {
 	double y = tl->axis_y + 44, x0 = tx(tl, from), x1 = tx(tl, to);
 	double lx = PLOT_L + (k % 2) * 540, ly = y + 32 + (k / 2) * 18;
+	const char *color = holder_color(st->holder);
 	char tail[96];
 
 	put(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"10\" "
 	    "fill=\"%s\" fill-opacity=\"0.75\"/>\n", x0, y,
-	    x1 - x0 > 1 ? x1 - x0 : 1, p->color);
+	    x1 - x0 > 1 ? x1 - x0 : 1, color);
 	put(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\" "
-	    "fill=\"%s\" fill-opacity=\"0.75\"/>\n", lx, ly - 9, p->color);
-	if (p->end)
-		snprintf(tail, sizeof(tail), "%s (%s%.2f)", p->until,
-			 p->end == tl->r->t_kill ? "" : to >= 0 ? "+" : "", to);
-	else
-		snprintf(tail, sizeof(tail), "%s", p->until);
-	text2(o, lx + 15, ly, "class=\"lg\"", "#222", p->who, tail);
+	    "fill=\"%s\" fill-opacity=\"0.75\"/>\n", lx, ly - 9, color);
+	snprintf(tail, sizeof(tail), "from %+.3f ms%s", from,
+		 st->inferred ? " (inferred)" : "");
+	text2(o, lx + 15, ly, "class=\"lg holder\"", "#222",
+	      story_holder_name(st->holder), tail);
 }
 
 static void draw_phases(struct out *o, const struct timeline *tl)
 {
-	const struct iter_result *r = tl->r;
-	const struct phase ph[] = {
-		{ "child", "until the kill", C_CHILD, r->t_kill },
-		{ "io-wq worker / in-flight IO", "until lagfs answers the IO",
-		  C_WORKER, r->t_io_done },
-		{ r->late_release ? "deferred work (io_uring fallback, "
-		  "delayed_fput)" : "the exiting child", "until the RELEASE",
-		  C_RELEASE, r->t_release },
-		{ r->t_release ? "nobody" : "unknown",
-		  r->t_release ? "after the RELEASE" : "no RELEASE seen",
-		  r->t_release ? C_NOBODY : "#e4e4e4", 0 },
-	};
-	double from = r->t_open ? ms_of(r, r->t_open) : tl->t0;
+	static struct story s;  /* large: not on the stack */
+	const struct story_step *cur = NULL;
 	int k = 0;
 
+	story_build(tl->r, tl->mit, &s);
 	text(o, PLOT_L - 14, tl->axis_y + 53, "class=\"lg\" font-weight=\"bold\" "
 	     "text-anchor=\"end\"", "file held by");
-	for (size_t i = 0; i < sizeof(ph) / sizeof(ph[0]); i++) {
-		bool last = i + 1 == sizeof(ph) / sizeof(ph[0]);
-		double to = ph[i].end ? ms_of(r, ph[i].end) : tl->t1;
+	for (int i = 0; i <= s.n; i++) {
+		const struct story_step *st = i < s.n ? &s.step[i] : NULL;
 
-		if ((!ph[i].end && !last) || to <= from)
-			continue;  /* not seen, or over before it began */
-		draw_phase(o, tl, &ph[i], from, to, k++);
-		from = to;
+		if (st && st->holder == H_SAME)
+			continue;
+		if (cur)
+			draw_phase(o, tl, cur, cur->t_ns / 1e6,
+				   st ? st->t_ns / 1e6 : tl->t1, k++);
+		cur = st;
 	}
 }
 
@@ -584,14 +585,14 @@ static void draw_timeline_head(struct out *o, const struct timeline *tl)
 
 	text(o, 20, tl->top + 16, "class=\"h\"", "Timeline of iteration #%u "
 	     "(lane %u), the first one without error", r->index, r->lane);
-	if (r->late_release)
-		text(o, 20, tl->top + 34, "class=\"st\"", "late release: lagfs "
-		     "got the child's RELEASE %.2f ms after the reap; first "
-		     "unmount %s", r->lateness_ns / 1e6, um);
+	if (r->releases_after_reap)
+		text(o, 20, tl->top + 34, "class=\"st\"", "%s: lagfs got the "
+		     "child's RELEASE %.2f ms after the reap; first unmount %s",
+		     verdict_words(r->vclass, tl->mit), r->lateness_ns / 1e6, um);
 	else
-		text(o, 20, tl->top + 34, "class=\"st\"", "no late release: "
-		     "the child's file was released in time; first unmount %s",
-		     um);
+		text(o, 20, tl->top + 34, "class=\"st\"", "%s: the child's "
+		     "file was released before the reap; first unmount %s",
+		     verdict_words(r->vclass, tl->mit), um);
 }
 
 static void draw_timeline(struct out *o, const struct report *rp,
@@ -633,12 +634,18 @@ static void stat_mark(struct hist *h, int i, const char *name, double v)
 	mark_at(m, hx(h, v));
 }
 
+/* The histogram is of the cause: every late release, EBUSY or not. */
+static bool late(const struct iter_result *r)
+{
+	return !r->error && r->late_release;
+}
+
 static void bin_hits(struct hist *h, const struct report *rp)
 {
 	double max = 0;
 
 	for (size_t i = 0; i < rp->n; i++)
-		if (report_hit(&rp->results[i]) &&
+		if (late(&rp->results[i]) &&
 		    rp->results[i].lateness_ns / 1e6 > max)
 			max = rp->results[i].lateness_ns / 1e6;
 	h->step = nice_step(max > 0 ? max : 1, 25);
@@ -649,7 +656,7 @@ static void bin_hits(struct hist *h, const struct report *rp)
 	for (size_t i = 0; i < rp->n; i++) {
 		long b;
 
-		if (!report_hit(&rp->results[i]))
+		if (!late(&rp->results[i]))
 			continue;
 		b = ifloor(rp->results[i].lateness_ns / 1e6 / h->step);
 		h->cnt[b < h->nb ? b : h->nb - 1]++;
@@ -774,20 +781,11 @@ static void draw_hist(struct out *o, const struct report *rp,
 
 /* ---- the document ---- */
 
-/* As in the text summary. */
-static const char *verdict(const struct summary *s)
-{
-	if (s->iterations && s->late_release == s->iterations)
-		return "RACE REPRODUCED in every iteration";
-	return s->late_release ? "race reproduced in some iterations"
-			       : "no late release";
-}
-
 static void draw_head(struct out *o, const struct report *rp,
 		      const struct summary *s, double height)
 {
 	const struct race_cfg *c = rp->cfg;
-	struct utsname u;
+	char v[256], hz[16] = "unknown";
 
 	put(o, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
 	    "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" "
@@ -810,11 +808,13 @@ static void draw_head(struct out *o, const struct report *rp,
 	    height, W, height);
 	text(o, 20, 30, "class=\"t\"", "lagrace: SIGKILL and reap a child "
 	     "whose IO lagfs holds, unmount at once \u2192 EBUSY?");
+	if (rp->ri->hz)
+		snprintf(hz, sizeof(hz), "%d", rp->ri->hz);
 	text(o, 20, 50, "class=\"st\"", "scenario %s, engine %s, mitigation "
-	     "%s, kernel %s; %u iteration%s in %.2f s; %s", c->scenario,
-	     c->engine->name, mitigation_name[c->mitigate],
-	     uname(&u) == 0 ? u.release : "?", s->iterations,
-	     s->iterations == 1 ? "" : "s", s->wall_s, verdict(s));
+	     "%s, kernel %s, HZ %s; %u iteration%s in %.2f s; %s", c->scenario,
+	     c->engine->name, mitigation_names[c->mitigate], rp->ri->kernel,
+	     hz, s->iterations, s->iterations == 1 ? "" : "s", s->wall_s,
+	     report_verdict(rp, s, v, sizeof(v)));
 }
 
 static int fail(const char *path, int err)

@@ -9,6 +9,8 @@ void ev_rec_from(struct ev_rec *r, const struct lag_event *e)
 	snprintf(r->ev, sizeof(r->ev), "%s", e->ev);
 	snprintf(r->op, sizeof(r->op), "%s", e->op);
 	snprintf(r->how, sizeof(r->how), "%s", e->how);
+	snprintf(r->path, sizeof(r->path), "%s", e->path);
+	r->hold = e->hold;
 	r->pid = e->pid;
 	r->fh = e->fh;
 	r->result = e->result;
@@ -134,4 +136,81 @@ void verdict_compute(const struct verdict_in *in, struct verdict *v)
 	v->late_release = v->released_after > 0;
 	if (v->late_release)
 		v->lateness_ns = v->t_last_release - in->t_reap;
+}
+
+enum verdict_class verdict_classify(const struct verdict *v,
+				    const struct verdict_obs *o, bool *cause,
+				    char *err, size_t errlen)
+{
+	/*
+	 * FUSE sends RELEASE asynchronously after the last fput, so a release
+	 * logged just after the reap may still come from an fput the child
+	 * did itself: late means the kernel also said the mount was busy once
+	 * the child was reaped.
+	 */
+	*cause = v->late_release && o->busy_at_reap;
+	if (err && errlen)
+		err[0] = '\0';
+	if (o->busy_at_reap && v->never_released) {
+		if (err)
+			snprintf(err, errlen, "lagfs never saw the release of "
+				 "%u of the child's files, and the mount was "
+				 "busy at the reap: the cause is unproven",
+				 v->never_released);
+		return VC_ERROR;
+	}
+	if (*cause)
+		return o->ebusy ? VC_REPRODUCED : VC_LATE_ONLY;
+	return o->ebusy ? VC_EBUSY_ONLY : VC_CLEAN;
+}
+
+bool verdict_hit(enum verdict_class c, enum mitigation m)
+{
+	if (c == VC_REPRODUCED)
+		return true;
+	return c == VC_LATE_ONLY && (m == MIT_WAIT_RELEASE || m == MIT_LAZY);
+}
+
+bool verdict_clean(enum verdict_class c)
+{
+	return c == VC_CLEAN;
+}
+
+static const char *const keys[] = {
+	[VC_ERROR] = "error", [VC_REPRODUCED] = "reproduced",
+	[VC_LATE_ONLY] = "late_release_only", [VC_EBUSY_ONLY] = "ebusy_only",
+	[VC_CLEAN] = "clean",
+};
+
+const char *verdict_key(enum verdict_class c)
+{
+	return (unsigned)c < sizeof(keys) / sizeof(keys[0]) ? keys[c] : "error";
+}
+
+int verdict_from_key(const char *key)
+{
+	for (unsigned i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strcmp(keys[i], key))
+			return (int)i;
+	return -1;
+}
+
+const char *verdict_words(enum verdict_class c, enum mitigation m)
+{
+	switch (c) {
+	case VC_REPRODUCED:
+		return "REPRODUCED: late release and EBUSY";
+	case VC_LATE_ONLY:
+		if (m == MIT_WAIT_RELEASE)
+			return "late release; wait-release unmounted after it";
+		if (m == MIT_LAZY)
+			return "late release after the lazy unmount";
+		return "late release, but the unmount came after it";
+	case VC_EBUSY_ONLY:
+		return "EBUSY without a late release of the child's file";
+	case VC_CLEAN:
+		return "no late release, no EBUSY";
+	default:
+		return "error";
+	}
 }

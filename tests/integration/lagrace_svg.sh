@@ -2,7 +2,8 @@
 # lagrace --svg as root: the picture of a racing run names the actors and
 # the EBUSY and RELEASE marks, is well-formed XML, and renders in headless
 # Chromium to something that is not blank; a run without hits says "no late
-# release"; an unwritable path is one error line and exit status 1.
+# release"; an unwritable path is one error line and exit status 2, before
+# any iteration runs.
 . "$(dirname "$0")/../lib.sh"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (lagrace mounts lagfs)"
 
@@ -72,9 +73,11 @@ check_xml "--engine sync --svg: well-formed XML" "$T/c.svg"
 ok "--engine sync --svg: it says 'no late release'" has "$T/c.svg" "no late release"
 
 lr bad --iterations 1 --svg "$T/no/such/dir/x.svg"
-check "--svg into a missing directory: exit 1" "$([ "$RC" -eq 1 ]; echo $?)"
+check "--svg into a missing directory: exit 2 (a usage error)" "$([ "$RC" -eq 2 ]; echo $?)"
 ok "--svg into a missing directory: one line naming the path and why" \
-	has "$T/bad.err" "lagrace: --svg $T/no/such/dir/x.svg: No such file or directory"
+	test "$(cat "$T/bad.err")" = "lagrace: --svg $T/no/such/dir/x.svg: No such file or directory"
+ok "--svg into a missing directory: nothing ran (no output, no temp dir)" \
+	test ! -s "$T/bad.out" -a -z "$(ls -A "$T/tmp")"
 
 # Rendering. "Not blank" without decoding the PNG (no zlib for a C helper,
 # python3 may be missing): a blank white SVG of the same size, rendered the

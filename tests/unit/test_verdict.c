@@ -2,7 +2,9 @@
  * verdict: what one iteration proved, computed on recorded event streams:
  * the async-dio hit, a clean synchronous run, an open never released, an fh
  * reused by a later open, other pids' opens, failed opens, interrupts, and
- * how the child's first parked IO ended.
+ * how the child's first parked IO ended; and the class of an iteration from
+ * cause (late release) and symptom (EBUSY): the four combinations, a
+ * release lagfs never saw, and what --expect counts under mitigations.
  */
 #include <stdio.h>
 #include <string.h>
@@ -463,6 +465,125 @@ static void test_child_closed(void)
 	   "closed: nothing for a pid that opened nothing");
 }
 
+
+static enum verdict_class classify(const struct ev_rec *ev, size_t n,
+				   uint64_t t_reap, bool busy_at_reap,
+				   bool ebusy, bool *cause, char *err)
+{
+	struct verdict v = run(ev, n, CHILD, t_reap);
+	struct verdict_obs o = { .busy_at_reap = busy_at_reap, .ebusy = ebusy };
+
+	return verdict_classify(&v, &o, cause, err, 200);
+}
+
+/*
+ * Cause and symptom, counted apart: an iteration reproduces only with
+ * both. The streams are as lagfs logs them.
+ */
+static void test_classify(void)
+{
+	/* async-dio: released 25 ms after the reap at 1020 ms */
+	const struct ev_rec late[] = {
+		OPEN(1000 * MS, CHILD, 7),
+		PARK(1010 * MS, CHILD, 7, "read"),
+		DONE(1030 * MS, CHILD, 7, "read", "release", 0),
+		RELEASE(1045 * MS, 7),
+	};
+	/* Seen on 6.12: the probe found the mount busy at the reap
+	 * (1020 ms), the release came 0.14 ms before the real unmount, and
+	 * the unmount succeeded. */
+	const struct ev_rec late_then_ok[] = {
+		OPEN(1000 * MS, CHILD, 7),
+		PARK(1010 * MS, WORKER, 7, "read"),
+		FLUSH(1012 * MS, CHILD, 7),
+		DONE(1015 * MS, WORKER, 7, "read", "release", 0),
+		RELEASE(1020 * MS + 60000, 7),
+	};
+	/* sync: the release before the reap, yet the unmount said EBUSY
+	 * (somebody else held the mount) */
+	const struct ev_rec in_time[] = {
+		OPEN(100 * MS, CHILD, 7),
+		PARK(101 * MS, CHILD, 7, "read"),
+		DONE(201 * MS, CHILD, 7, "read", "release", 0),
+		FLUSH(202 * MS, CHILD, 7),
+		RELEASE(203 * MS, 7),
+	};
+	/* page cache: the unmount tore the connection down first */
+	const struct ev_rec lost[] = {
+		OPEN(100 * MS, CHILD, 7),
+		FLUSH(110 * MS, CHILD, 7),
+		E(160 * MS, "unreleased", 0, 7, 0, NULL, NULL),
+	};
+	char err[200];
+	bool cause;
+	enum verdict_class c;
+
+	c = classify(late, N(late), 1020 * MS, true, true, &cause, err);
+	ok(c == VC_REPRODUCED && cause,
+	   "late release and EBUSY: reproduced (class %d)", c);
+	ok(!strcmp(verdict_key(c), "reproduced") &&
+	   strstr(verdict_words(c, MIT_NONE), "REPRODUCED"),
+	   "reproduced: its words ('%s')", verdict_words(c, MIT_NONE));
+
+	c = classify(late_then_ok, N(late_then_ok), 1020 * MS, true, false,
+		     &cause, err);
+	ok(c == VC_LATE_ONLY && cause,
+	   "late release, first unmount ok: late release only, not "
+	   "reproduced (class %d)", c);
+	ok(!strcmp(verdict_words(c, MIT_NONE),
+		   "late release, but the unmount came after it"),
+	   "late release only: named as such ('%s')",
+	   verdict_words(c, MIT_NONE));
+
+	c = classify(in_time, N(in_time), 205 * MS, false, true, &cause, err);
+	ok(c == VC_EBUSY_ONLY && !cause,
+	   "EBUSY, released before the reap: EBUSY only (class %d)", c);
+	ok(!strcmp(verdict_words(c, MIT_NONE),
+		   "EBUSY without a late release of the child's file"),
+	   "EBUSY only: named as such ('%s')", verdict_words(c, MIT_NONE));
+
+	c = classify(in_time, N(in_time), 205 * MS, false, false, &cause, err);
+	ok(c == VC_CLEAN && !cause, "neither: clean (class %d)", c);
+
+	/* the release after the reap, but the mount free at the reap: the
+	 * child's own fput, its RELEASE sent asynchronously: not late */
+	c = classify(late, N(late), 1020 * MS, false, false, &cause, err);
+	ok(c == VC_CLEAN && !cause,
+	   "RELEASE after the reap with the mount free at the reap: clean");
+	c = classify(late, N(late), 1020 * MS, false, true, &cause, err);
+	ok(c == VC_EBUSY_ONLY,
+	   "the same with an EBUSY: EBUSY only, not reproduced");
+
+	c = classify(lost, N(lost), 120 * MS, true, true, &cause, err);
+	ok(c == VC_ERROR && strstr(err, "never saw the release"),
+	   "a release lagfs never saw, mount busy at the reap: an error "
+	   "('%s')", err);
+	c = classify(lost, N(lost), 120 * MS, false, false, &cause, err);
+	ok(c == VC_CLEAN && !err[0],
+	   "a release lagfs never saw, mount free at the reap: no error, "
+	   "not late (the probe proves the file was let go)");
+
+	ok(verdict_hit(VC_REPRODUCED, MIT_NONE) &&
+	   !verdict_hit(VC_LATE_ONLY, MIT_NONE) &&
+	   !verdict_hit(VC_EBUSY_ONLY, MIT_NONE) &&
+	   !verdict_hit(VC_CLEAN, MIT_NONE) && !verdict_hit(VC_ERROR, MIT_NONE),
+	   "--expect race: only a reproduction counts");
+	ok(verdict_hit(VC_LATE_ONLY, MIT_WAIT_RELEASE) &&
+	   verdict_hit(VC_LATE_ONLY, MIT_LAZY) &&
+	   !verdict_hit(VC_LATE_ONLY, MIT_RETRY) &&
+	   !verdict_hit(VC_CLEAN, MIT_LAZY),
+	   "--expect race with wait-release or lazy (no EBUSY by design): "
+	   "the late release counts");
+	ok(verdict_clean(VC_CLEAN) && !verdict_clean(VC_LATE_ONLY) &&
+	   !verdict_clean(VC_EBUSY_ONLY) && !verdict_clean(VC_REPRODUCED) &&
+	   !verdict_clean(VC_ERROR),
+	   "--expect clean: neither cause nor symptom");
+	for (int k = VC_ERROR; k <= VC_CLEAN; k++)
+		ok(verdict_from_key(verdict_key(k)) == k,
+		   "verdict key '%s' reads back", verdict_key(k));
+	ok(verdict_from_key("bogus") == -1, "an unknown key is -1");
+}
+
 int main(void)
 {
 	test_async_dio_hit();
@@ -475,5 +596,6 @@ int main(void)
 	test_io_how_first_park();
 	test_empty();
 	test_child_closed();
+	test_classify();
 	return tap_done();
 }

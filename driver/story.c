@@ -1,0 +1,461 @@
+#include "story.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* What a step is, before its words are chosen (in time order). */
+enum kind { K_MOUNTED, K_FORK, K_CUE, K_KILL, K_HOLD_RELEASED, K_REAP,
+	    K_PROBE, K_UMOUNT1, K_FREE, K_UMOUNT_DONE, K_EVENT };
+
+static const char *const holder_names[H_N] = {
+	[H_CHILD] = "the child",
+	[H_DYING] = "the dying child",
+	[H_IN_FLIGHT] = "the IO in flight",
+	[H_EXIT] = "the child's own exit",
+	[H_FALLBACK] = "io_uring fallback, then delayed_fput",
+	[H_DELAYED] = "delayed_fput, in a kernel thread",
+	[H_DEFERRED] = "kernel deferred work",
+	[H_NOBODY] = "nobody",
+	[H_UNKNOWN] = "unknown",
+};
+
+const char *story_holder_name(int h)
+{
+	return h >= 0 && h < H_N ? holder_names[h] : "?";
+}
+
+/* The walk through the sorted steps. */
+struct walk {
+	const struct iter_result *r;
+	enum mitigation m;
+	struct story *s;
+	int holder;
+	bool desc_open, killed;
+	int inflight;                /* the focus file's IOs lagfs holds */
+	char io_op[12];              /* the op of the focus file's IO */
+	int64_t t_free_seen;         /* the probe found the mount free */
+	int64_t park_t[ITER_MAX_FILES];
+	int worker;                  /* tid of the focus IO's io-wq worker */
+	int64_t rel;                 /* the focus file's RELEASE, or INT64_MAX */
+};
+
+static int64_t rel_kill(const struct iter_result *r, uint64_t t)
+{
+	return (int64_t)(t - r->t_kill);
+}
+
+static double msd(int64_t ns)
+{
+	return (double)ns / 1e6;
+}
+
+static void add(struct story *s, int kind, uint64_t t,
+		const struct iter_result *r, int ev)
+{
+	struct story_step *st;
+
+	if (!t || s->n == STORY_MAX)
+		return;
+	st = &s->step[s->n++];
+	memset(st, 0, sizeof(*st));
+	st->t_ns = rel_kill(r, t);
+	st->kind = kind;
+	st->ev = ev;
+	st->file = ev >= 0 ? r->ev[ev].file : -1;
+	st->seq = s->n;
+	st->holder = H_SAME;
+}
+
+__attribute__((format(printf, 3, 4)))
+static void say(struct story_step *st, const char *actor, const char *fmt, ...)
+{
+	va_list ap;
+
+	st->actor = actor;
+	va_start(ap, fmt);
+	vsnprintf(st->text, sizeof(st->text), fmt, ap);
+	va_end(ap);
+}
+
+__attribute__((format(printf, 4, 5)))
+static void hold(struct walk *w, struct story_step *st, int h,
+		 const char *fmt, ...)
+{
+	va_list ap;
+
+	if (h == w->holder)
+		return;
+	w->holder = h;
+	st->holder = h;
+	va_start(ap, fmt);
+	vsnprintf(st->why, sizeof(st->why), fmt, ap);
+	va_end(ap);
+	st->inferred = !strncmp(st->why, "inferred", 8);
+}
+
+static int cmp_step(const void *a, const void *b)
+{
+	const struct story_step *x = a, *y = b;
+
+	if (x->t_ns != y->t_ns)
+		return x->t_ns < y->t_ns ? -1 : 1;
+	return x->seq - y->seq; /* qsort is not stable */
+}
+
+/* The file whose holders are told: one lagfs never released, else the
+ * one released last. */
+static int pick_focus(const struct iter_result *r)
+{
+	uint64_t last[ITER_MAX_FILES] = { 0 };
+	bool never[ITER_MAX_FILES];
+	int best = -1;
+
+	for (int f = 0; f < r->n_files; f++)
+		never[f] = true;
+	for (int i = 0; i < r->n_ev; i++) {
+		const struct iter_ev *e = &r->ev[i];
+
+		if (e->file >= r->n_files)
+			continue;
+		if (e->kind == IEV_RELEASE) {
+			never[e->file] = false;
+			last[e->file] = e->t_ns;
+		}
+	}
+	for (int f = 0; f < r->n_files; f++) {
+		if (never[f])
+			return f;
+		if (best < 0 || last[f] > last[best])
+			best = f;
+	}
+	return best;
+}
+
+static const char *who(const struct walk *w, int32_t pid)
+{
+	static char buf[48];
+
+	if (pid == w->r->child)
+		return w->killed ? "the dying child" : "the child";
+	snprintf(buf, sizeof(buf), "pid %d", (int)pid);
+	return buf;
+}
+
+/* Who holds the focus file once lagfs has answered its last IO, from what
+ * came after: the RELEASE and the reap. */
+static void answered(struct walk *w, struct story_step *st,
+		     const struct iter_ev *e)
+{
+	const struct iter_result *r = w->r;
+	int64_t t = st->t_ns, reap = r->t_reap ? rel_kill(r, r->t_reap)
+					       : INT64_MAX;
+	bool free_at_reap = r->t_probe_reap && !r->busy_at_reap;
+
+	if (!w->killed || (w->holder != H_IN_FLIGHT && w->holder != H_DYING))
+		return;
+	if (w->rel <= reap)
+		hold(w, st, H_EXIT, "lagfs answered the %s after the kill, and "
+		     "the RELEASE came %.3f ms later, before the reap", e->op,
+		     msd(w->rel - t));
+	else if (free_at_reap)
+		hold(w, st, H_EXIT, "lagfs answered the %s after the kill, and "
+		     "the MNT_EXPIRE probe found the mount free at the reap",
+		     e->op);
+	else if (w->worker && t < reap && w->rel != INT64_MAX)
+		hold(w, st, H_FALLBACK, "inferred: io-wq worker %d's %s was "
+		     "answered after the kill and before the reap, and the "
+		     "RELEASE came after the reap", w->worker, e->op);
+	else if (t >= reap && w->rel != INT64_MAX)
+		hold(w, st, H_DELAYED, "inferred: lagfs answered the %s %.3f ms "
+		     "after the reap, and the RELEASE came %.3f ms after that",
+		     e->op, msd(t - reap), msd(w->rel - t));
+	else if (w->rel != INT64_MAX)
+		hold(w, st, H_DEFERRED, "inferred: lagfs answered the %s before "
+		     "the reap, and the RELEASE came after it", e->op);
+	else
+		hold(w, st, H_UNKNOWN, "lagfs answered the %s, and never saw "
+		     "the RELEASE", e->op);
+}
+
+static void event_step(struct walk *w, struct story_step *st,
+		       const struct iter_ev *e)
+{
+	const struct iter_result *r = w->r;
+	const char *path = r->files[e->file];
+	bool focus = e->file == w->s->focus;
+	int64_t reap = r->t_reap ? rel_kill(r, r->t_reap) : 0;
+
+	switch (e->kind) {
+	case IEV_OPEN:
+	case IEV_CREATE:
+		say(st, "lagfs", "%s %s by %s", e->kind == IEV_OPEN ? "OPEN"
+		    : "CREATE", path, who(w, e->pid));
+		if (focus) {
+			w->desc_open = true;
+			hold(w, st, H_CHILD, "its open file descriptor");
+		}
+		break;
+	case IEV_PARK:
+		w->park_t[e->file] = st->t_ns;
+		if (e->pid == r->child)
+			say(st, "lagfs", "%s of %s arrived from the child; lagfs "
+			    "%s it", e->op, path, e->hold ? "holds" : "delays");
+		else
+			say(st, "lagfs", "%s of %s arrived from io-wq worker %d "
+			    "(not the child's pid); lagfs %s it", e->op, path,
+			    (int)e->pid, e->hold ? "holds" : "delays");
+		if (focus) {
+			if (!w->inflight)
+				snprintf(w->io_op, sizeof(w->io_op), "%s", e->op);
+			w->inflight++;
+		}
+		break;
+	case IEV_INTERRUPT:
+		say(st, "kernel", "FUSE_INTERRUPT for the held %s: the kill "
+		    "reached the thread waiting for it (%s)", e->op,
+		    e->pid == r->child ? "the child" : "its io-wq worker");
+		break;
+	case IEV_DONE:
+		say(st, "lagfs", "answered the held %s (%s, result %d), %.3f ms "
+		    "after it arrived", e->op, e->how, (int)e->result,
+		    msd(st->t_ns - w->park_t[e->file]));
+		if (focus && w->inflight && --w->inflight == 0)
+			answered(w, st, e);
+		break;
+	case IEV_FLUSH:
+		if (e->pid == r->child && !w->killed)
+			say(st, "lagfs", "FLUSH of %s by the child: it closed its "
+			    "descriptor", path);
+		else if (e->pid == r->child)
+			say(st, "lagfs", "FLUSH of %s by the dying child: its exit "
+			    "closed the descriptor", path);
+		else
+			say(st, "lagfs", "FLUSH of %s by pid %d: a close", path,
+			    (int)e->pid);
+		if (!focus)
+			break;
+		w->desc_open = false;
+		if (w->inflight && (w->holder == H_CHILD || w->holder == H_DYING))
+			hold(w, st, H_IN_FLIGHT, "%s closed its descriptor while "
+			     "lagfs held its %s", w->killed ? "the dying child's "
+			     "exit" : "the child", w->io_op);
+		break;
+	case IEV_RELEASE:
+		if (!r->t_reap)
+			say(st, "lagfs", "RELEASE of %s: the last reference is "
+			    "gone", path);
+		else
+			say(st, "lagfs", "RELEASE of %s: the last reference is "
+			    "gone, %.3f ms %s the reap", path,
+			    msd(st->t_ns > reap ? st->t_ns - reap
+				: reap - st->t_ns),
+			    st->t_ns > reap ? "after" : "before");
+		if (focus && w->holder == H_NOBODY && w->t_free_seen != INT64_MIN)
+			snprintf(st->text + strlen(st->text),
+				 sizeof(st->text) - strlen(st->text),
+				 "; the mount was free %.3f ms before: FUSE "
+				 "sends RELEASE after the last fput",
+				 msd(st->t_ns - w->t_free_seen));
+		if (focus)
+			hold(w, st, H_NOBODY, "lagfs logged the RELEASE");
+		break;
+	case IEV_UNRELEASED:
+		say(st, "lagfs", "the mount ended without a RELEASE of %s", path);
+		if (focus && w->holder != H_NOBODY)
+			hold(w, st, H_UNKNOWN, "lagfs never saw the RELEASE: the "
+			     "unmount ended the connection first");
+		break;
+	}
+}
+
+static const char *errname_or_ok(int e)
+{
+	const char *s = e ? strerrorname_np(e) : "ok";
+
+	return s ? s : "error";
+}
+
+static void hold_released(struct walk *w, struct story_step *st)
+{
+	const struct iter_result *r = w->r;
+
+	switch (r->hold_why) {
+	case HOLD_AFTER_EBUSY:
+		say(st, "lagrace", "tells lagfs to release the held request, "
+		    "%.3f ms after the EBUSY",
+		    msd((int64_t)(r->t_hold_released - r->t_umount1)));
+		break;
+	case HOLD_CHILD_EXITING:
+		say(st, "lagrace", "sees the killed child wait in io_uring code "
+		    "(/proc: state D): tells lagfs to release the held request");
+		break;
+	case HOLD_REAP_BLOCKED:
+		say(st, "lagrace", "the child is not reaped %.0f ms after the "
+		    "kill: tells lagfs to release the held request",
+		    msd(st->t_ns));
+		break;
+	case HOLD_WAIT_RELEASE:
+		say(st, "lagrace", "tells lagfs to release the held request; "
+		    "wait-release waits for every RELEASE before it unmounts");
+		break;
+	case HOLD_LAZY:
+		say(st, "lagrace", "tells lagfs to release the held request, "
+		    "after the lazy unmount");
+		break;
+	default:
+		say(st, "lagrace", "tells lagfs to release the held request");
+	}
+}
+
+/* Is the focus file released by t (relative to the kill)? */
+static bool released_by(const struct walk *w, int64_t t)
+{
+	return w->rel <= t;
+}
+
+static void lagrace_step(struct walk *w, struct story_step *st)
+{
+	const struct iter_result *r = w->r;
+
+	switch (st->kind) {
+	case K_MOUNTED:
+		say(st, "lagfs", "is mounted afresh for this iteration");
+		break;
+	case K_FORK:
+		say(st, "lagrace", "forked the child (pid %d)", (int)r->child);
+		break;
+	case K_CUE:
+		say(st, "lagrace", "tells the child to close its files");
+		break;
+	case K_KILL:
+		w->killed = true;
+		if (w->inflight)
+			say(st, "lagrace", "SIGKILL to the child, while lagfs holds "
+			    "its %s", w->io_op);
+		else
+			say(st, "lagrace", "SIGKILL to the child");
+		if (w->desc_open && w->holder == H_CHILD)
+			hold(w, st, H_DYING, "its descriptor is still open%s%s",
+			     w->inflight ? ", and lagfs holds its " : "",
+			     w->inflight ? w->io_op : "");
+		break;
+	case K_HOLD_RELEASED:
+		hold_released(w, st);
+		break;
+	case K_REAP:
+		say(st, "lagrace", "waitpid() returned: the child is dead and "
+		    "reaped, %.3f ms after the kill", msd(st->t_ns));
+		break;
+	case K_PROBE:
+		if (!r->busy_at_reap) {
+			say(st, "lagrace", "MNT_EXPIRE probe: the mount is free");
+			w->t_free_seen = st->t_ns;
+			if (w->holder != H_NOBODY && w->holder >= 0)
+				hold(w, st, H_NOBODY, "the MNT_EXPIRE probe found "
+				     "the mount free");
+			break;
+		}
+		say(st, "lagrace", "MNT_EXPIRE probe: the mount is BUSY, though "
+		    "the child is gone");
+		if ((w->holder == H_CHILD || w->holder == H_DYING ||
+		     w->holder == H_EXIT) && !released_by(w, st->t_ns))
+			hold(w, st, H_DEFERRED, "inferred: the child is reaped, "
+			     "the mount is busy, and lagfs has not seen the "
+			     "RELEASE");
+		break;
+	case K_UMOUNT1:
+		if (w->m == MIT_LAZY)
+			say(st, "lagrace", "umount2(MNT_DETACH): %s",
+			    errname_or_ok(r->umount1_errno));
+		else if (w->m == MIT_WAIT_RELEASE)
+			say(st, "lagrace", "unmount, %s: %s",
+			    released_by(w, st->t_ns) ? "once lagfs has logged "
+			    "the RELEASE" : "though no RELEASE came in time",
+			    errname_or_ok(r->umount1_errno));
+		else
+			say(st, "lagrace", "unmount at once: %s",
+			    errname_or_ok(r->umount1_errno));
+		/* through fusermount3 no probe came first: the EBUSY says it */
+		if (!r->t_probe_reap && r->ebusy &&
+		    (w->holder == H_CHILD || w->holder == H_DYING ||
+		     w->holder == H_EXIT) && !released_by(w, st->t_ns))
+			hold(w, st, H_DEFERRED, "inferred: the child is reaped, "
+			     "the mount is busy, and lagfs has not seen the "
+			     "RELEASE");
+		break;
+	case K_FREE:
+		if (w->m == MIT_RETRY && r->t_free == r->t_umount_done)
+			say(st, "lagrace", "a retried unmount: ok, after %u "
+			    "retries, %.3f ms after the EBUSY", r->retries,
+			    msd((int64_t)(r->t_free - r->t_umount1)));
+		else if (r->fusermount)
+			say(st, "lagrace", "lagfs has logged every RELEASE, %.3f "
+			    "ms after the EBUSY (no MNT_EXPIRE probe through "
+			    "fusermount3)",
+			    msd((int64_t)(r->t_free - r->t_umount1)));
+		else
+			say(st, "lagrace", "MNT_EXPIRE probe: the mount is free "
+			    "(EAGAIN), %.3f ms after the EBUSY",
+			    msd((int64_t)(r->t_free - r->t_umount1)));
+		if (w->t_free_seen == INT64_MIN)
+			w->t_free_seen = st->t_ns;
+		if (w->holder != H_NOBODY && w->holder >= 0 && !r->fusermount)
+			hold(w, st, H_NOBODY, "the MNT_EXPIRE probe found the "
+			     "mount free");
+		break;
+	case K_UMOUNT_DONE:
+		say(st, "lagrace", "%s", r->umount_ok ? "unmount: ok, for real"
+		    : "unmount: still busy; lagrace detaches it");
+		break;
+	}
+}
+
+void story_build(const struct iter_result *r, enum mitigation m,
+		 struct story *s)
+{
+	struct walk w = { .r = r, .m = m, .s = s, .holder = H_SAME,
+			  .t_free_seen = INT64_MIN, .rel = INT64_MAX };
+
+	memset(s, 0, sizeof(*s));
+	s->focus = -1;
+	if (!r->t_kill)
+		return;
+	s->focus = pick_focus(r);
+	add(s, K_MOUNTED, r->t_mounted, r, -1);
+	add(s, K_FORK, r->t_fork, r, -1);
+	add(s, K_CUE, r->t_cue, r, -1);
+	add(s, K_KILL, r->t_kill, r, -1);
+	add(s, K_HOLD_RELEASED, r->t_hold_released, r, -1);
+	add(s, K_REAP, r->t_reap, r, -1);
+	add(s, K_PROBE, r->t_probe_reap, r, -1);
+	add(s, K_UMOUNT1, r->t_umount1, r, -1);
+	add(s, K_FREE, r->ebusy ? r->t_free : 0, r, -1);
+	if (r->t_umount_done != r->t_umount1 &&
+	    !(m == MIT_RETRY && r->t_umount_done == r->t_free))
+		add(s, K_UMOUNT_DONE, r->t_umount_done, r, -1);
+	for (int i = 0; i < r->n_ev && s->n < STORY_MAX; i++) {
+		const struct iter_ev *e = &r->ev[i];
+
+		if (e->file >= r->n_files || e->kind >= IEV_N)
+			continue;
+		if ((int)e->file == s->focus) {
+			if (e->kind == IEV_RELEASE && w.rel == INT64_MAX)
+				w.rel = rel_kill(r, e->t_ns);
+			if (e->kind == IEV_PARK && !w.worker &&
+			    e->pid != r->child)
+				w.worker = e->pid;
+		}
+		add(s, K_EVENT, e->t_ns, r, i);
+	}
+	qsort(s->step, (size_t)s->n, sizeof(s->step[0]), cmp_step);
+	for (int i = 0; i < s->n; i++) {
+		struct story_step *st = &s->step[i];
+
+		if (st->kind == K_EVENT)
+			event_step(&w, st, &r->ev[st->ev]);
+		else
+			lagrace_step(&w, st);
+	}
+}

@@ -1,0 +1,71 @@
+/*
+ * story: what happened in one iteration, built after it from what it
+ * recorded (struct iter_result: lagfs's events of the child's files and
+ * lagrace's own timestamps): steps in time order, each with its time
+ * relative to the kill, who acted, what happened, and, where it changes,
+ * who holds the child's file from then on, and what shows it.
+ *
+ * --explain prints the story (narrate.c), --svg draws it (svg.c), and
+ * `lagrace explain --json FILE --iteration N` rebuilds it from the JSON
+ * document, which keeps the same inputs: so the three agree. Every step
+ * comes from an event or a timestamp of that iteration; a holder that is
+ * inferred rather than seen says "inferred" and from what.
+ *
+ * Who holds the file (the "focus" file: the one released last, or never):
+ *   the child          from its OPEN
+ *   the dying child    from the kill, while its descriptor is still open
+ *   the IO in flight   from a FLUSH (a close) of the child's while lagfs
+ *                      holds an IO on the file
+ *   the child's own exit          lagfs answered the IO after the kill and
+ *                      the RELEASE came before the reap (or the mount was
+ *                      free at the reap)
+ *   io_uring fallback, then delayed_fput (inferred)   the IO came
+ *                      from an io-wq worker and was answered after the
+ *                      kill but before the reap; the RELEASE after it
+ *   delayed_fput (inferred)   answered after the reap, RELEASE later
+ *   kernel deferred work (inferred)   other ways of the RELEASE coming
+ *                      after the reap while the mount was busy
+ *   nobody             from the RELEASE, or the MNT_EXPIRE probe that
+ *                      found the mount free, whichever came first
+ *   unknown            lagfs never saw the RELEASE
+ */
+#ifndef STORY_H
+#define STORY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "race.h"
+
+enum holder { H_SAME = -1, H_CHILD, H_DYING, H_IN_FLIGHT, H_EXIT,
+	      H_FALLBACK, H_DELAYED, H_DEFERRED, H_NOBODY, H_UNKNOWN, H_N };
+
+#define STORY_MAX (ITER_MAX_EV + 16)
+
+struct story_step {
+	int64_t t_ns;          /* relative to the kill */
+	const char *actor;     /* "lagrace", "lagfs" or "kernel" */
+	char text[240];
+	int holder;            /* enum holder from here on, or H_SAME */
+	char why[200];         /* what shows the holder */
+	bool inferred;
+	int kind;              /* story.c's own: what the step is */
+	int file;              /* the file of an event step, else -1 */
+	int ev;                /* its index in r->ev, else -1 */
+	int seq;               /* order of making: breaks ties of t_ns */
+};
+
+struct story {
+	int n;
+	int focus;             /* index into r->files, -1 if none */
+	struct story_step step[STORY_MAX];
+};
+
+/* The story of r; s->n is 0 when the iteration never got to the kill. */
+void story_build(const struct iter_result *r, enum mitigation m,
+		 struct story *s);
+
+/* "the child", "nobody", ... */
+const char *story_holder_name(int h);
+
+#endif
