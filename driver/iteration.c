@@ -636,7 +636,7 @@ int iteration_run(struct lane_env *env, unsigned index, struct iter_result *r)
 {
 	struct iter it = { .env = env, .cfg = env->cfg, .r = r, .pidfd = -1,
 			   .cue_fd = -1 };
-	char err[180];
+	char err[sizeof(r->err)];
 
 	memset(r, 0, sizeof(*r));
 	r->lane = env->lane;
@@ -651,7 +651,8 @@ int iteration_run(struct lane_env *env, unsigned index, struct iter_result *r)
 				     env->mnt, env->sock, env->cfg->rules,
 				     env->cfg->fuse_opts, env->errlog, err,
 				     sizeof(err)) < 0) {
-			fail(&it, "lagfs: %s", err);
+			fail(&it, "%s", err);
+			r->not_run = true;
 			return -1;
 		}
 		env->mounted = true;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "iteration.h"
+#include "setup_hint.h"
 
 static volatile sig_atomic_t stop;
 
@@ -40,12 +41,16 @@ static int private_mounts(bool as_user, char *err, size_t errlen)
 {
 	uid_t uid = getuid();
 	gid_t gid = getgid();
-	char map[64];
+	char map[64], hint[256] = "";
 
 	if (unshare(CLONE_NEWNS | (as_user ? CLONE_NEWUSER : 0)) < 0) {
-		snprintf(err, errlen, "unshare: %s%s", strerror(errno),
-			 as_user ? " (are unprivileged user namespaces "
-				   "disabled? try --fusermount)" : "");
+		int e = errno;
+
+		if (as_user)
+			setup_hint_userns(e, "/proc/sys", hint, sizeof(hint));
+		snprintf(err, errlen, "unshare%s: %s%s%s",
+			 as_user ? " of a user namespace" : "", strerror(e),
+			 *hint ? "; " : "", hint);
 		return -1;
 	}
 	if (as_user) {
@@ -64,7 +69,13 @@ static int private_mounts(bool as_user, char *err, size_t errlen)
 	}
 	return 0;
 map_fail:
-	snprintf(err, errlen, "user namespace id maps: %s", strerror(errno));
+	{
+		int e = errno;
+
+		setup_hint_userns(e, "/proc/sys", hint, sizeof(hint));
+		snprintf(err, errlen, "user namespace id maps: %s; %s",
+			 strerror(e), hint);
+	}
 	return -1;
 }
 
@@ -150,6 +161,7 @@ int lane_main(const struct race_cfg *cfg, unsigned lane, int result_fd,
 	if (setup(&env, workdir, r.err, sizeof(r.err)) < 0) {
 		r.lane = lane;
 		r.error = 1;
+		r.not_run = true;
 		send_result(result_fd, &r);
 		return 1;
 	}

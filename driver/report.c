@@ -189,6 +189,7 @@ void report_summarize(const struct report *rp, struct summary *s)
 		s->umount_ok += r->umount_ok;
 		s->lost_release += !r->error && r->lagfs_lost_release;
 		s->reap_blocked += r->reap_blocked;
+		s->not_run += r->not_run;
 		if (busy && r->ebusy && r->busy_ns)
 			busy[nb++] = r->busy_ns / 1e6;
 		if (late && report_hit(r))
@@ -243,11 +244,17 @@ void report_print_summary(const struct report *rp, const struct summary *s,
 	for (int k = 0; k < 8; k++)
 		fprintf(out, " %s %.2f", report_phase_names[k], s->phase_ms[k]);
 	fprintf(out, "\n");
-	fprintf(out, "%sverdict: %s\n", p,
-		s->late_release == s->iterations && s->iterations
-			? "RACE REPRODUCED in every iteration"
-		: s->late_release ? "race reproduced in some iterations"
-				  : "no late release");
+	if (s->iterations && s->not_run == s->iterations) {
+		/* Nothing ran: no verdict on the race, only why. */
+		fprintf(out, "%sverdict: could not run: %s\n", p,
+			rp->results[0].err);
+	} else {
+		fprintf(out, "%sverdict: %s\n", p,
+			s->late_release == s->iterations && s->iterations
+				? "RACE REPRODUCED in every iteration"
+			: s->late_release ? "race reproduced in some iterations"
+					  : "no late release");
+	}
 	if (c->tap)
 		fprintf(out, "1..%zu\n", rp->n);
 }

@@ -20,6 +20,7 @@ struct stat3 {
 struct summary {
 	unsigned iterations, late_release, ebusy, errors, umount_ok;
 	unsigned lost_release, reap_blocked;
+	unsigned not_run;      /* failed before their child: setup, lagfs */
 	struct stat3 busy, lateness;
 	double wall_s, reproductions_per_s;
 	/* mean ms per iteration of each phase, over iterations without error:
