@@ -147,6 +147,7 @@ static void start_child(struct iter *it)
 {
 	struct engine_opts eo = it->cfg->eo;
 	int cue[2] = { -1, -1 };
+	pid_t lane;
 
 	eo.dir = it->env->mnt;
 	eo.seed = it->env->seed + it->r->index;
@@ -157,10 +158,14 @@ static void start_child(struct iter *it)
 		return;
 	}
 	eo.cue_fd = cue[0];
+	lane = getpid();
 	it->r->t_fork = lag_now_ns();
 	it->child = fork();
 	if (it->child == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != lane)
+			_exit(1);
+		signal(SIGPIPE, SIG_DFL); /* the lane ignores it */
 		if (cue[1] >= 0)
 			close(cue[1]);
 		_exit(it->cfg->engine->run(&eo));

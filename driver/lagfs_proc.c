@@ -22,14 +22,19 @@
 static void exec_lagfs(const char *bin, const char *back, const char *mnt,
 		       const char *sock, const char *const *rules,
 		       const char *fuse_opts, const char *stderr_path,
-		       int log_fd)
+		       int log_fd, pid_t lane)
 {
 	const char *argv[64];
 	char fd_arg[16];
 	int n = 0, efd;
 
-	/* lagfs must not outlive the lane that started it. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* lagfs must not outlive the lane that started it. SIGTERM, not
+	 * SIGKILL: lagfs then unmounts, so a mount in the host's namespace
+	 * (--no-namespace, --fusermount) does not stay behind, dead. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != lane)
+		_exit(127);
+	signal(SIGPIPE, SIG_DFL); /* the lane ignores it; lagfs need not */
 	efd = open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (efd >= 0)
 		dup2(efd, STDERR_FILENO);
@@ -144,6 +149,7 @@ int lagfs_proc_start(struct lagfs_proc *p, const char *lagfs_bin,
 	struct lag_event e;
 	int pfd[2], r;
 	uint64_t deadline;
+	pid_t lane = getpid();
 
 	memset(p, 0, sizeof(*p));
 	p->mnt = mnt;
@@ -161,7 +167,7 @@ int lagfs_proc_start(struct lagfs_proc *p, const char *lagfs_bin,
 	}
 	if (p->pid == 0)
 		exec_lagfs(lagfs_bin, back, mnt, sock, rules, fuse_opts,
-			   stderr_path, pfd[1]);
+			   stderr_path, pfd[1], lane);
 	close(pfd[1]);
 	p->events = event_stream_open(pfd[0], false, NULL);
 	if (!p->events) {
