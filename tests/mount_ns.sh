@@ -46,3 +46,15 @@ dev_fuse_as() {
 	rmdir "$d"
 	return 1
 }
+
+# namespace_root SCRIPT ARGS...: for a test that must mount and unmount
+# (umount2(), tmpfs) and so needs root: an ordinary user runs SCRIPT ARGS
+# again as root of a user and mount namespace of its own (unshare -Urm),
+# where FUSE and tmpfs mounts and umount2() work as for root, and vanish
+# with it. Returns 0 as root (or in that namespace already), 1 when it
+# cannot be made (user namespaces disabled).
+namespace_root() {
+	[ "$(id -u)" -eq 0 ] && return 0
+	unshare -Urm true 2>/dev/null || return 1
+	LAGFS_MOUNT_NS_OF=$1 exec unshare -Urm -- "$@"
+}

@@ -5,7 +5,7 @@
 # account for what did not run), and nothing may be left behind: no mount,
 # no lagfs or lagrace process, no temporary directory.
 . "$(dirname "$0")/../lib.sh"
-[ "$(id -u)" -eq 0 ] || skip_all "needs root (lagrace's lanes then use plain mount namespaces)"
+need_fuse
 
 LR=$BUILD/lagrace
 J=$H/jsonget
