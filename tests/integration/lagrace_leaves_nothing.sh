@@ -154,6 +154,8 @@ if $root; then
 	MOUNTS=2 killpg pg-nons as_root --jobs 2 --no-namespace --hold 30s
 	ok "pg-nons: lagfs's mounts were there, dead, before the cleanup" \
 		test "$(grep -c '^unmounted ' "$T/pg-nons.clean")" = 2
+else
+	skip "root's modes (lanes in plain mount namespaces, --no-namespace): not root"
 fi
 if "${as_user[@]}" unshare -Urm true 2>/dev/null; then
 	kill9 user as_user --jobs 2
