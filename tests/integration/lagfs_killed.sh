@@ -30,7 +30,7 @@ pid=$!
 _pids+=("$pid")
 ok "lagrace runs iterations (3 lines printed)" wait_for 30 lines_at_least "$out" 3
 
-# Lane 1's lagfs: lagfs ... --control $tmp/lagrace.XXXXXX/lane1/control ...
+# Lane 1's lagfs: lagfs ... --control $tmp/lagrace.PID.XXXXXX/lane1/control ...
 victim=$(pgrep -f "lagfs .*--control $tmp/lagrace\.[^/ ]*/lane1/control ")
 check "lane 1's lagfs is running (pid ${victim:-none})" \
 	"$([ -n "$victim" ] && [ "$(wc -w <<<"$victim")" = 1 ]; echo $?)"
