@@ -8,13 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "options.h"
-#include "workdir.h"
 
 /* The lane options every row takes alike (README: lagrace matrix). */
 static const struct option matrix_opts[] = {
@@ -139,10 +139,10 @@ static const char *first_error(json_object *root)
 }
 
 /* Prints the row; 0 if it ran, -1 if it failed. */
-static int print_row(const struct row *r, const char *const *extra,
-		     const char *json)
+static int print_row(const struct row *r, const char *const *extra, int fd)
 {
-	json_object *root = json_object_from_file(json), *sum = NULL;
+	json_object *root = lseek(fd, 0, SEEK_SET) == 0
+			    ? json_object_from_fd(fd) : NULL, *sum = NULL;
 	char cmd[512] = "lagrace";
 	size_t len = strlen(cmd);
 	double iterations;
@@ -261,12 +261,11 @@ static const char *parse(int argc, char **argv, const char **extra)
 int matrix_main(int argc, char **argv)
 {
 	const char *iters, *extra[MAX_EXTRA + 1];
-	char self[PATH_MAX], json[PATH_MAX + 16], err[PATH_MAX + 64];
+	char self[PATH_MAX], json[64];
 	struct sigaction sa = { .sa_handler = on_signal };
-	struct workdir wd;
 	struct utsname u;
 	ssize_t n;
-	int failed = 0;
+	int failed = 0, fd;
 
 	iters = parse(argc, argv, extra);
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -276,13 +275,18 @@ int matrix_main(int argc, char **argv)
 		return 1;
 	}
 	self[n] = '\0';
-	if (workdir_create(&wd, err, sizeof(err)) < 0) {
-		fprintf(stderr, "lagrace: matrix: %s\n", err);
+	/* Each row writes its --json into memory we hand it (inherited, so
+	 * /proc/self/fd/N is the same file in the row): no file of ours on
+	 * disk that a killed matrix could leave behind. */
+	fd = memfd_create("lagrace-matrix-row", 0);
+	if (fd < 0) {
+		fprintf(stderr, "lagrace: matrix: memfd_create: %s\n",
+			strerror(errno));
 		return 1;
 	}
+	snprintf(json, sizeof(json), "/proc/self/fd/%d", fd);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	snprintf(json, sizeof(json), "%s/row.json", wd.path);
 	uname(&u);
 	printf("Kernel %s, %s iterations per row; hits are late releases "
 	       "proven from lagfs's events; times in ms.\n\n", u.release, iters);
@@ -290,13 +294,17 @@ int matrix_main(int argc, char **argv)
 	printf("| --- | --- | --- | --- | --- | --- |\n");
 	fflush(stdout);
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]) && !stopping; i++) {
-		unlink(json);
+		if (ftruncate(fd, 0) < 0) {
+			failed = 1;
+			break;
+		}
 		failed |= run_row(self, &rows[i], extra, iters, json) < 0;
-		failed |= print_row(&rows[i], extra, json) < 0;
+		if (stopping)
+			break; /* the row was cut short: not a row of the table */
+		failed |= print_row(&rows[i], extra, fd) < 0;
 	}
 	if (stopping)
 		printf("(interrupted: the rows above ran)\n");
-	if (workdir_leave(&wd, err, sizeof(err)) < 0)
-		fprintf(stderr, "lagrace: matrix: %s\n", err);
+	close(fd);
 	return failed || stopping ? 1 : 0;
 }
