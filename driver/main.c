@@ -168,8 +168,8 @@ int main(int argc, char **argv)
 					 (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 	}
 	if (workdir_leave(&wd, err, sizeof(err)) < 0)
-		fprintf(stderr, "lagrace: cannot remove %s (lagrace cleanup "
-			"will): %s\n", wd.path, err);
+		fprintf(stderr, "lagrace: left %s behind (lagrace cleanup "
+			"removes it): %s\n", wd.path, err);
 	report_summarize(&rp, &s);
 	report_print_summary(&rp, &s, stopping, stdout);
 	if (cfg.json_path && report_write_json(&rp, &s, cfg.json_path) < 0)
