@@ -132,6 +132,7 @@ static void start_child(struct iter *it)
 {
 	struct engine_opts eo = it->cfg->eo;
 	int cue[2] = { -1, -1 };
+	pid_t lane;
 
 	eo.dir = it->env->mnt;
 	eo.seed = it->env->seed + it->r->index;
@@ -142,10 +143,14 @@ static void start_child(struct iter *it)
 		return;
 	}
 	eo.cue_fd = cue[0];
+	lane = getpid();
 	it->r->t_fork = lag_now_ns();
 	it->child = fork();
 	if (it->child == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != lane)
+			_exit(1);
+		signal(SIGPIPE, SIG_DFL); /* the lane ignores it */
 		if (cue[1] >= 0)
 			close(cue[1]);
 		_exit(it->cfg->engine->run(&eo));
@@ -746,7 +751,7 @@ int iteration_run(struct lane_env *env, unsigned index, struct iter_result *r)
 {
 	struct iter it = { .env = env, .cfg = env->cfg, .r = r, .pidfd = -1,
 			   .cue_fd = -1 };
-	char err[180];
+	char err[sizeof(r->err)];
 
 	memset(r, 0, sizeof(*r));
 	r->lane = env->lane;
@@ -759,7 +764,8 @@ int iteration_run(struct lane_env *env, unsigned index, struct iter_result *r)
 				     env->mnt, env->sock, env->cfg->rules,
 				     env->cfg->fuse_opts, env->errlog, err,
 				     sizeof(err)) < 0) {
-			fail(&it, "lagfs: %s", err);
+			fail(&it, "%s", err);
+			r->not_run = true;
 			return -1;
 		}
 		env->mounted = true;

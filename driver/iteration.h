@@ -17,7 +17,9 @@
 struct lane_env {
 	const struct race_cfg *cfg;
 	unsigned lane;
+	char dir[PATH_MAX];         /* the lane's directory: all below */
 	char back[PATH_MAX], mnt[PATH_MAX], sock[PATH_MAX], errlog[PATH_MAX];
+	bool tmpfs;                 /* dir is a tmpfs in the lane's namespace */
 	bool shared;                /* --mount: use, never unmount */
 	struct lagfs_proc proc;     /* the lane's lagfs, or the --mount one */
 	bool mounted;               /* proc is running and has mounted */

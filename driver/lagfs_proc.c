@@ -6,11 +6,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "setup_hint.h"
 
 #define LOG_FD 3
 #define START_TIMEOUT_NS (10ull * 1000000000ull)
@@ -18,14 +22,19 @@
 static void exec_lagfs(const char *bin, const char *back, const char *mnt,
 		       const char *sock, const char *const *rules,
 		       const char *fuse_opts, const char *stderr_path,
-		       int log_fd)
+		       int log_fd, pid_t lane)
 {
 	const char *argv[64];
 	char fd_arg[16];
 	int n = 0, efd;
 
-	/* lagfs must not outlive the lane that started it. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* lagfs must not outlive the lane that started it. SIGTERM, not
+	 * SIGKILL: lagfs then unmounts, so a mount in the host's namespace
+	 * (--no-namespace, --fusermount) does not stay behind, dead. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != lane)
+		_exit(127);
+	signal(SIGPIPE, SIG_DFL); /* the lane ignores it; lagfs need not */
 	efd = open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (efd >= 0)
 		dup2(efd, STDERR_FILENO);
@@ -56,20 +65,80 @@ static void exec_lagfs(const char *bin, const char *back, const char *mnt,
 	_exit(127);
 }
 
-static void tail_of(const char *path, char *out, size_t cap)
+/* What lagfs said on stderr: its lines joined with "; " (libfuse's reason
+ * comes before lagfs's own line), or "" if nothing. */
+static void said_by(const char *path, char *out, size_t cap)
 {
 	FILE *f = fopen(path, "r");
 	char line[512];
+	size_t len = 0;
 
-	snprintf(out, cap, "no message");
+	out[0] = '\0';
 	if (!f)
 		return;
-	while (fgets(line, sizeof(line), f)) {
+	while (fgets(line, sizeof(line), f) && len + 1 < cap) {
 		line[strcspn(line, "\n")] = '\0';
 		if (*line)
-			snprintf(out, cap, "%s", line);
+			len += (size_t)snprintf(out + len, cap - len, "%s%s",
+						len ? "; " : "", line);
 	}
 	fclose(f);
+}
+
+/* lagfs closed its end of the log: it is exiting. Its status, if it exits
+ * within a second (else it is killed, and the status is -1). */
+static int exit_status_of(struct lagfs_proc *p)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0), st = -1;
+
+	if (pidfd >= 0) {
+		struct pollfd pf = { .fd = pidfd, .events = POLLIN };
+
+		while (poll(&pf, 1, 1000) < 0 && errno == EINTR)
+			;
+		close(pidfd);
+	}
+	if (waitpid(p->pid, &st, WNOHANG) == p->pid)
+		p->pid = 0;
+	else
+		st = -1;
+	return st;
+}
+
+/*
+ * Why lagfs did not start, in one line: how it ended, what it said, and
+ * what would fix it where that is known ("/dev/fuse is mode 0600 ...").
+ */
+static void why_not_started(struct lagfs_proc *p, const char *bin,
+			    const char *stderr_path, bool timed_out,
+			    char *err, size_t errlen)
+{
+	char said[320], hint[256], how[160], *fix;
+	int st = timed_out ? -1 : exit_status_of(p);
+
+	lagfs_proc_kill(p);
+	said_by(stderr_path, said, sizeof(said));
+	if (timed_out)
+		snprintf(how, sizeof(how), "lagfs did not mount within 10 s");
+	else if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 127 &&
+		 !strncmp(said, "lagrace: exec", 13))
+		snprintf(how, sizeof(how), "lagfs did not start");
+	else if (st != -1 && WIFEXITED(st))
+		snprintf(how, sizeof(how), "lagfs (%s) exited with status %d "
+			 "before mounting", bin, WEXITSTATUS(st));
+	else if (st != -1 && WIFSIGNALED(st))
+		snprintf(how, sizeof(how), "lagfs (%s) was killed by SIG%s "
+			 "before mounting", bin, sigabbrev_np(WTERMSIG(st)));
+	else
+		snprintf(how, sizeof(how), "lagfs (%s) closed its log without "
+			 "mounting", bin);
+	setup_hint_fuse("/dev/fuse", "/proc/filesystems", hint, sizeof(hint));
+	/* Said once: libfuse's own "try 'modprobe fuse' first" is enough. */
+	fix = strstr(hint, "as root, ");
+	if (fix && strstr(said, fix + strlen("as root, ")))
+		hint[0] = '\0';
+	snprintf(err, errlen, "%s%s%s%s%s", how, *said ? ": " : ", and said "
+		 "nothing", said, *hint ? "; " : "", hint);
 }
 
 int lagfs_proc_start(struct lagfs_proc *p, const char *lagfs_bin,
@@ -80,6 +149,7 @@ int lagfs_proc_start(struct lagfs_proc *p, const char *lagfs_bin,
 	struct lag_event e;
 	int pfd[2], r;
 	uint64_t deadline;
+	pid_t lane = getpid();
 
 	memset(p, 0, sizeof(*p));
 	p->mnt = mnt;
@@ -97,7 +167,7 @@ int lagfs_proc_start(struct lagfs_proc *p, const char *lagfs_bin,
 	}
 	if (p->pid == 0)
 		exec_lagfs(lagfs_bin, back, mnt, sock, rules, fuse_opts,
-			   stderr_path, pfd[1]);
+			   stderr_path, pfd[1], lane);
 	close(pfd[1]);
 	p->events = event_stream_open(pfd[0], false, NULL);
 	if (!p->events) {
@@ -113,10 +183,7 @@ int lagfs_proc_start(struct lagfs_proc *p, const char *lagfs_bin,
 			return 0;
 		}
 	}
-	lagfs_proc_kill(p);
-	tail_of(stderr_path, err, errlen);
-	if (r == 0)
-		snprintf(err, errlen, "lagfs did not start within 10 s");
+	why_not_started(p, lagfs_bin, stderr_path, r == 0, err, errlen);
 	return -1;
 }
 

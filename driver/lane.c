@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "iteration.h"
+#include "setup_hint.h"
 
 static volatile sig_atomic_t stop;
 
@@ -40,12 +41,16 @@ static int private_mounts(bool as_user, char *err, size_t errlen)
 {
 	uid_t uid = getuid();
 	gid_t gid = getgid();
-	char map[64];
+	char map[64], hint[256] = "";
 
 	if (unshare(CLONE_NEWNS | (as_user ? CLONE_NEWUSER : 0)) < 0) {
-		snprintf(err, errlen, "unshare: %s%s", strerror(errno),
-			 as_user ? " (are unprivileged user namespaces "
-				   "disabled? try --fusermount)" : "");
+		int e = errno;
+
+		if (as_user)
+			setup_hint_userns(e, "/proc/sys", hint, sizeof(hint));
+		snprintf(err, errlen, "unshare%s: %s%s%s",
+			 as_user ? " of a user namespace" : "", strerror(e),
+			 *hint ? "; " : "", hint);
 		return -1;
 	}
 	if (as_user) {
@@ -64,7 +69,13 @@ static int private_mounts(bool as_user, char *err, size_t errlen)
 	}
 	return 0;
 map_fail:
-	snprintf(err, errlen, "user namespace id maps: %s", strerror(errno));
+	{
+		int e = errno;
+
+		setup_hint_userns(e, "/proc/sys", hint, sizeof(hint));
+		snprintf(err, errlen, "user namespace id maps: %s; %s",
+			 strerror(e), hint);
+	}
 	return -1;
 }
 
@@ -110,47 +121,88 @@ static int setup(struct lane_env *env, const char *workdir, char *err,
 					 cfg->mount_log, env->sock, err, errlen);
 	}
 	snprintf(dir, sizeof(dir), "%s/lane%u", workdir, env->lane);
+	snprintf(env->dir, sizeof(env->dir), "%s", dir);
 	snprintf(env->back, sizeof(env->back), "%s/back", dir);
 	snprintf(env->mnt, sizeof(env->mnt), "%s/mnt", dir);
 	snprintf(env->sock, sizeof(env->sock), "%s/control", dir);
 	snprintf(env->errlog, sizeof(env->errlog), "%s/lagfs.stderr", dir);
-	if (mkdir(dir, 0700) < 0 || mkdir(env->back, 0700) < 0 ||
-	    mkdir(env->mnt, 0700) < 0) {
+	if (mkdir(dir, 0700) < 0) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
-	if (make_files(cfg, env->back, err, errlen) < 0)
+	if (!cfg->fusermount && (getuid() != 0 || !cfg->no_namespace)) {
+		if (private_mounts(getuid() != 0, err, errlen) < 0)
+			return -1;
+		/* The lane's files live and die with its namespace: if
+		 * lagrace is killed, nothing of them stays on disk. */
+		if (mount("lagrace", dir, "tmpfs", MS_NOSUID | MS_NODEV,
+			  "mode=0700") < 0) {
+			snprintf(err, errlen, "tmpfs on %s: %s", dir,
+				 strerror(errno));
+			return -1;
+		}
+		env->tmpfs = true;
+	}
+	if (mkdir(env->back, 0700) < 0 || mkdir(env->mnt, 0700) < 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
-	if (!cfg->fusermount && (getuid() != 0 || !cfg->no_namespace) &&
-	    private_mounts(getuid() != 0, err, errlen) < 0)
-		return -1;
-	return 0;
+	}
+	return make_files(cfg, env->back, err, errlen);
+}
+
+/* The lane's directory goes, mounts first; then the run's, if this lane
+ * is the last process of the run (lagrace itself was killed). */
+static void leave(struct lane_env *env, struct workdir *wd)
+{
+	char what[PATH_MAX];
+
+	if (!env->shared && *env->dir) {
+		if (env->tmpfs)
+			umount2(env->dir, MNT_DETACH);
+		if (workdir_remove_tree(env->dir, what, sizeof(what)) < 0 &&
+		    errno != ENOENT)
+			fprintf(stderr, "lagrace: lane %u: %s: %s\n", env->lane,
+				what, strerror(errno));
+	}
+	if (workdir_leave(wd, what, sizeof(what)) < 0)
+		fprintf(stderr, "lagrace: lane %u: %s\n", env->lane, what);
 }
 
 static void send_result(int fd, const struct iter_result *r)
 {
 	/* One write below PIPE_BUF: atomic even with other lanes writing. */
 	_Static_assert(sizeof(*r) <= 4096, "iter_result must fit PIPE_BUF");
+	/* Nobody reads any more (lagrace was killed): finish, clean up. */
 	if (write(fd, r, sizeof(*r)) != sizeof(*r))
-		_exit(3);
+		stop = 1;
 }
 
 int lane_main(const struct race_cfg *cfg, unsigned lane, int result_fd,
-	      const char *workdir)
+	      struct workdir *wd, pid_t parent)
 {
 	struct lane_env env = { .cfg = cfg, .lane = lane,
 				.seed = cfg->seed * 7919u + lane };
 	struct sigaction sa = { .sa_handler = on_term };
 	struct iter_result r;
 
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN); /* send_result sees EPIPE instead */
+	/* If lagrace dies, we stop as on SIGINT; if it died already, the
+	 * signal will never come. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		stop = 1;
+	if (workdir_hold(wd) < 0)
+		fprintf(stderr, "lagrace: lane %u: holding %s: %s\n", lane,
+			wd->path, strerror(errno));
 	memset(&r, 0, sizeof(r));
-	if (setup(&env, workdir, r.err, sizeof(r.err)) < 0) {
+	if (!stop && setup(&env, wd->path, r.err, sizeof(r.err)) < 0) {
 		r.lane = lane;
 		r.error = 1;
+		r.not_run = true;
 		send_result(result_fd, &r);
+		leave(&env, wd);
 		return 1;
 	}
 	for (unsigned i = lane; i < cfg->iterations && !stop; i += cfg->jobs) {
@@ -161,5 +213,6 @@ int lane_main(const struct race_cfg *cfg, unsigned lane, int result_fd,
 			break;
 	}
 	iteration_cleanup(&env);
+	leave(&env, wd);
 	return r.error ? 1 : 0;
 }

@@ -4,7 +4,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "explain_cmd.h"
 #include "lag_event.h"
 #include "lane.h"
@@ -94,14 +94,6 @@ static const char *find_lagfs(const char *given)
 	exit(2);
 }
 
-static int rm_one(const char *p, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	remove(p);
-	return 0;
-}
-
 static void stop_lanes(pid_t *lanes, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
@@ -134,9 +126,9 @@ int main(int argc, char **argv)
 	struct summary s;
 	FILE *text = stdout, *story = stdout;
 	struct sigaction sa = { .sa_handler = on_signal };
-	char workdir[PATH_MAX];
-	const char *tmp = getenv("TMPDIR");
-	pid_t lanes[64] = { 0 };
+	struct workdir wd;
+	char err[PATH_MAX + 64];
+	pid_t lanes[64] = { 0 }, self = getpid();
 	bool stopping = false;
 	int pfd[2];
 
@@ -144,6 +136,8 @@ int main(int argc, char **argv)
 		return matrix_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "explain"))
 		return explain_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "cleanup"))
+		return cleanup_main(argc - 1, argv + 1);
 	options_parse(argc, argv, &cfg);
 	check_outputs(&cfg);
 	/* --json -: standard output is the document's alone */
@@ -153,14 +147,13 @@ int main(int argc, char **argv)
 		story = stderr; /* TAP stays TAP */
 	if (!cfg.mount_dir)
 		cfg.lagfs_bin = find_lagfs(cfg.lagfs_bin);
-	snprintf(workdir, sizeof(workdir), "%s/lagrace.XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(workdir)) {
-		fprintf(stderr, "lagrace: %s: %s\n", workdir, strerror(errno));
+	if (workdir_create(&wd, err, sizeof(err)) < 0) {
+		fprintf(stderr, "lagrace: %s\n", err);
 		return cfg.bisect ? 125 : 1;
 	}
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		perror("lagrace: pipe");
+		workdir_leave(&wd, err, sizeof(err));
 		return 1;
 	}
 	sigaction(SIGINT, &sa, NULL);
@@ -173,7 +166,7 @@ int main(int argc, char **argv)
 		lanes[i] = fork();
 		if (lanes[i] == 0) {
 			close(pfd[0]);
-			_exit(lane_main(&cfg, i, pfd[1], workdir));
+			_exit(lane_main(&cfg, i, pfd[1], &wd, self));
 		}
 		if (lanes[i] < 0) {
 			perror("lagrace: fork");
@@ -209,7 +202,9 @@ int main(int argc, char **argv)
 			rp.main_cpu_us = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000u +
 					 (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 	}
-	nftw(workdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	if (workdir_leave(&wd, err, sizeof(err)) < 0)
+		fprintf(stderr, "lagrace: left %s behind (lagrace cleanup "
+			"removes it): %s\n", wd.path, err);
 	report_summarize(&rp, &s);
 	report_print_summary(&rp, &s, stopping, text);
 	if (cfg.json_path && report_write_json(&rp, &s, cfg.json_path) < 0) {

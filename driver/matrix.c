@@ -1,16 +1,58 @@
 #include "matrix.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <json.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "options.h"
 #include "runinfo.h"
+
+/* The lane options every row takes alike (README: lagrace matrix). */
+static const struct option matrix_opts[] = {
+	{ "iterations", required_argument, NULL, 'i' },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "fusermount", no_argument, NULL, 'f' },
+	{ "no-namespace", no_argument, NULL, 'n' },
+	{ "lagfs", required_argument, NULL, 'l' },
+	{ "limit", required_argument, NULL, 'L' },
+	{ "hold", required_argument, NULL, 'H' },
+	{ "seed", required_argument, NULL, 's' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+#define MAX_EXTRA 16
+
+static volatile sig_atomic_t stopping;
+static volatile pid_t running;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+	if (running > 0)
+		kill(running, SIGTERM);
+}
+
+static void usage(FILE *to)
+{
+	fprintf(to,
+"usage: lagrace matrix [--iterations N] [--jobs N] [--fusermount] [--no-namespace]\n"
+"                      [--lagfs PATH] [--limit DUR] [--hold DUR] [--seed N]\n"
+"Runs every engine and cache/punt combination, N iterations each (default\n"
+"10), with the options given, and prints the hit-rate table, each row with\n"
+"the lagrace command that reproduces it.\n");
+}
 
 struct row {
 	const char *what;
@@ -33,32 +75,44 @@ static const struct row rows[] = {
 	{ "random op mix, random kill (chance)", { "--scenario", "chance" } },
 };
 
-static int run_row(const char *self, const struct row *r, const char *iters,
-		   const char *json)
+static int run_row(const char *self, const struct row *r,
+		   const char *const *extra, const char *iters, const char *json)
 {
-	const char *argv[24];
+	const char *argv[16 + MAX_EXTRA];
 	int n = 0, st;
-	pid_t pid;
+	pid_t pid, parent;
 
 	argv[n++] = self;
 	for (int i = 0; r->args[i]; i++)
 		argv[n++] = r->args[i];
+	for (int i = 0; extra[i]; i++)
+		argv[n++] = extra[i];
 	argv[n++] = "--iterations";
 	argv[n++] = iters;
 	argv[n++] = "--quiet";
 	argv[n++] = "--json";
 	argv[n++] = json;
 	argv[n] = NULL;
+	parent = getpid();
 	pid = fork();
 	if (pid == 0) {
+		/* A killed matrix stops its row, which then cleans up. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(127);
 		/* Only the JSON matters; the run's own summary would clutter. */
 		if (!freopen("/dev/null", "w", stdout))
 			_exit(127);
 		execv(self, (char *const *)argv);
 		_exit(127);
 	}
-	if (pid < 0 || waitpid(pid, &st, 0) < 0)
+	if (pid < 0)
 		return -1;
+	running = pid;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	running = 0;
 	return WIFEXITED(st) && WEXITSTATUS(st) <= 1 ? 0 : -1;
 }
 
@@ -73,32 +127,56 @@ static double get(json_object *sum, const char *a, const char *b)
 	return json_object_get_double(b ? p : o);
 }
 
-static void print_row(const struct row *r, const char *json)
+/* The row's first error (when every iteration failed, the reason). */
+static const char *first_error(json_object *root)
 {
-	json_object *root = json_object_from_file(json), *sum = NULL;
-	char cmd[256] = "lagrace", other[160];
+	json_object *its, *it, *err;
+
+	if (!json_object_object_get_ex(root, "iterations", &its) ||
+	    !(it = json_object_array_get_idx(its, 0)) ||
+	    !json_object_object_get_ex(it, "error", &err) || !err)
+		return "unknown";
+	return json_object_get_string(err);
+}
+
+/* Prints the row; 0 if it ran, -1 if it failed. */
+static int print_row(const struct row *r, const char *const *extra, int fd)
+{
+	json_object *root = lseek(fd, 0, SEEK_SET) == 0
+			    ? json_object_from_fd(fd) : NULL, *sum = NULL;
+	char cmd[512] = "lagrace", other[160];
 	size_t len = strlen(cmd);
 	double n, lo, eo, err;
 
 	for (int i = 0; r->args[i]; i++)
 		len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, " %s",
 					r->args[i]);
-	len = 0;
-
+	for (int i = 0; extra[i] && len < sizeof(cmd); i++)
+		len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, " %s",
+					extra[i]);
 	if (!root || !json_object_object_get_ex(root, "summary", &sum)) {
 		printf("| %s | failed | | | | | | `%s` |\n", r->what, cmd);
+		fflush(stdout);
 		json_object_put(root);
-		return;
+		return -1;
 	}
 	n = get(sum, "iterations", NULL);
+	err = get(sum, "errors", NULL);
+	if (n > 0 && err == n) {
+		printf("| %s | failed: %s | | | | | | `%s` |\n", r->what,
+		       first_error(root), cmd);
+		fflush(stdout);
+		json_object_put(root);
+		return -1;
+	}
 	printf("| %s | %.0f/%.0f | %.0f/%.0f | %.0f/%.0f |", r->what,
 	       get(sum, "reproduced", NULL), n, get(sum, "late_release", NULL),
 	       n, get(sum, "ebusy", NULL), n);
 	/* the iterations that show one without the other, or no verdict */
 	lo = get(sum, "late_release_only", NULL);
 	eo = get(sum, "ebusy_only", NULL);
-	err = get(sum, "errors", NULL);
 	other[0] = '\0';
+	len = 0;
 	if (lo > 0)
 		len += (size_t)snprintf(other + len, sizeof(other) - len,
 					"late release, unmount ok %.0f", lo);
@@ -121,6 +199,81 @@ static void print_row(const struct row *r, const char *json)
 	printf(" `%s` |\n", cmd);
 	fflush(stdout);
 	json_object_put(root);
+	return 0;
+}
+
+/*
+ * Read matrix's options into extra (NULL-terminated, each option with its
+ * value, --iterations apart) and check them as lagrace itself would: a bad
+ * value is one line naming it and exit status 2, before any row runs.
+ */
+static const char *parse(int argc, char **argv, const char **extra)
+{
+	const char *iters = "10", *check[8 + MAX_EXTRA];
+	static char flags[MAX_EXTRA][24];
+	struct race_cfg cfg;
+	int opt, n = 0, c = 0, idx = 0;
+
+	opterr = 0;
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, ":h", matrix_opts, &idx)) != -1) {
+		switch (opt) {
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'i':
+			iters = optarg;
+			break;
+		case ':':
+			fprintf(stderr, "lagrace matrix: option '%s' needs an "
+				"argument\n", argv[optind - 1]);
+			exit(2);
+		case '?':
+			if (optopt)
+				fprintf(stderr, "lagrace matrix: unknown option "
+					"'-%c' (try 'lagrace matrix --help')\n",
+					optopt);
+			else
+				fprintf(stderr, "lagrace matrix: unknown option "
+					"'%s' (try 'lagrace matrix --help')\n",
+					argv[optind - 1]);
+			exit(2);
+		default:
+			if (n + 2 > MAX_EXTRA) {
+				fprintf(stderr, "lagrace matrix: too many "
+					"options\n");
+				exit(2);
+			}
+			snprintf(flags[n], sizeof(flags[n]), "--%s",
+				 matrix_opts[idx].name);
+			extra[n] = flags[n];
+			n++;
+			if (optarg)
+				extra[n++] = optarg;
+		}
+	}
+	extra[n] = NULL;
+	if (optind < argc) {
+		fprintf(stderr, "lagrace matrix: unexpected argument '%s'\n",
+			argv[optind]);
+		exit(2);
+	}
+	for (int i = 0; i < n; i++)
+		if (!strcmp(extra[i], "--lagfs") && access(extra[i + 1], X_OK) < 0) {
+			fprintf(stderr, "lagrace: --lagfs %s: %s\n", extra[i + 1],
+				strerror(errno));
+			exit(2);
+		}
+	/* lagrace's own parser names a bad value and exits 2. */
+	check[c++] = "lagrace";
+	for (int i = 0; i < n; i++)
+		check[c++] = extra[i];
+	check[c++] = "--iterations";
+	check[c++] = iters;
+	check[c] = NULL;
+	optind = 0;
+	options_parse(c, (char **)check, &cfg);
+	return iters;
 }
 
 static const char *hz_of(const struct runinfo *ri)
@@ -135,27 +288,34 @@ static const char *hz_of(const struct runinfo *ri)
 
 int matrix_main(int argc, char **argv)
 {
-	const char *iters = "10";
-	char self[PATH_MAX], dir[] = "/tmp/lagrace-matrix.XXXXXX", json[PATH_MAX];
+	const char *iters, *extra[MAX_EXTRA + 1];
+	char self[PATH_MAX], json[64];
+	struct sigaction sa = { .sa_handler = on_signal };
 	struct utsname u;
 	struct runinfo ri;
 	ssize_t n;
-	int failed = 0;
+	int failed = 0, fd;
 
-	if (argc == 3 && !strcmp(argv[1], "--iterations") &&
-	    strspn(argv[2], "0123456789") == strlen(argv[2]) && atoi(argv[2]) > 0) {
-		iters = argv[2];
-	} else if (argc != 1) {
-		fprintf(stderr, "lagrace: usage: lagrace matrix [--iterations N]\n");
-		return 2;
-	}
+	iters = parse(argc, argv, extra);
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n < 0 || !mkdtemp(dir)) {
-		fprintf(stderr, "lagrace: matrix: %s\n", strerror(errno));
+	if (n < 0) {
+		fprintf(stderr, "lagrace: matrix: /proc/self/exe: %s\n",
+			strerror(errno));
 		return 1;
 	}
 	self[n] = '\0';
-	snprintf(json, sizeof(json), "%s/row.json", dir);
+	/* Each row writes its --json into memory we hand it (inherited, so
+	 * /proc/self/fd/N is the same file in the row): no file of ours on
+	 * disk that a killed matrix could leave behind. */
+	fd = memfd_create("lagrace-matrix-row", 0);
+	if (fd < 0) {
+		fprintf(stderr, "lagrace: matrix: memfd_create: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	snprintf(json, sizeof(json), "/proc/self/fd/%d", fd);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	uname(&u);
 	memset(&ri, 0, sizeof(ri));
 	snprintf(ri.kernel, sizeof(ri.kernel), "%s", u.release);
@@ -167,12 +327,18 @@ int matrix_main(int argc, char **argv)
 	printf("| child IO | reproduced | late release | EBUSY | not both | busy p50 | release after reap p50 | command |\n");
 	printf("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
 	fflush(stdout);
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		unlink(json);
-		failed |= run_row(self, &rows[i], iters, json) < 0;
-		print_row(&rows[i], json);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]) && !stopping; i++) {
+		if (ftruncate(fd, 0) < 0) {
+			failed = 1;
+			break;
+		}
+		failed |= run_row(self, &rows[i], extra, iters, json) < 0;
+		if (stopping)
+			break; /* the row was cut short: not a row of the table */
+		failed |= print_row(&rows[i], extra, fd) < 0;
 	}
-	unlink(json);
-	rmdir(dir);
-	return failed ? 1 : 0;
+	if (stopping)
+		printf("(interrupted: the rows above ran)\n");
+	close(fd);
+	return failed || stopping ? 1 : 0;
 }

@@ -71,8 +71,11 @@ void options_usage(FILE *to)
 "               [--engine uring|aio|sync|mixed] [--iterations N] [--jobs N]\n"
 "               [--mitigate none|retry|wait-release|lazy] [--expect race|clean]\n"
 "               [--bisect] [--json FILE|-] [--svg FILE] [--tap] [--quiet]\n"
-"               [--explain] | matrix | explain --json FILE --iteration N\n"
-"               [--mount DIR --log FILE --control SOCK] [--fusermount]\n"
+"               [--explain] [--mount DIR --log FILE --control SOCK] [--fusermount]\n"
+"       lagrace matrix [--iterations N] [--jobs N] [--fusermount] [--no-namespace]\n"
+"               [--lagfs PATH] [--limit DUR] [--hold DUR] [--seed N]\n"
+"       lagrace explain --json FILE --iteration N\n"
+"       lagrace cleanup    (remove what killed runs left behind)\n"
 "engine options: --direct|--buffered  --async|--no-async  --rw read|write\n"
 "               --qd N  --files N  --bs BYTES  --fuse-direct-io|--no-fuse-direct-io\n"
 "               --close-in-flight|--no-close-in-flight (the child closes its\n"
@@ -287,7 +290,13 @@ void options_parse(int argc, char **argv, struct race_cfg *c)
 		case O_CLOSE: o.close = 1; break;
 		case O_NO_CLOSE: o.close = 0; break;
 		case O_HOLD: c->hold_ns = dur("--hold", optarg); break;
-		case O_LIMIT: c->limit_ns = dur("--limit", optarg); break;
+		case O_LIMIT:
+			c->limit_ns = dur("--limit", optarg);
+			/* No time to wait for anything: every iteration fails. */
+			if (!c->limit_ns)
+				usage_error("--limit '%s': must be more than 0",
+					    optarg);
+			break;
 		case O_SEED: c->seed = count("--seed", optarg, 0, UINT_MAX); break;
 		case O_LAGFS: c->lagfs_bin = optarg; break;
 		case O_QUIET: c->quiet = true; break;

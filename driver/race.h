@@ -91,7 +91,9 @@ struct iter_result {
 	unsigned lane, index;
 	int error;                     /* 0, or the iteration could not run,
 					* or ITER_UNPROVEN */
-	char err[200];
+	bool not_run;                  /* it failed before its child was
+					* forked (setup, lagfs's start) */
+	char err[512];
 	pid_t child;
 	int child_status;              /* waitpid status */
 	/* absolute CLOCK_MONOTONIC ns; 0 = did not happen */

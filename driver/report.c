@@ -260,6 +260,7 @@ void report_summarize(const struct report *rp, struct summary *s)
 		s->umount_ok += r->umount_ok;
 		s->lost_release += ok && r->lagfs_lost_release;
 		s->reap_blocked += r->reap_blocked;
+		s->not_run += r->not_run;
 		if (busy && ok && r->ebusy && r->busy_ns)
 			busy[nb++] = r->busy_ns / 1e6;
 		if (late && ok && r->late_release)
@@ -396,7 +397,12 @@ void report_print_summary(const struct report *rp, const struct summary *s,
 		len = app(buf, sizeof(buf), len, " %s %.2f",
 			  report_phase_names[k], s->phase_ms[k]);
 	narrate_wrap(out, pre, ind, buf);
-	{
+	if (s->iterations && s->not_run == s->iterations) {
+		/* Nothing ran: no verdict on the race, only why, on one line
+		 * (an error message is one line, even past 80 columns). */
+		fprintf(out, "%sverdict: could not run: %s\n", p,
+			rp->results[0].err);
+	} else {
 		char v[256];
 
 		snprintf(buf, sizeof(buf), "verdict: %s",

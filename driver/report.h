@@ -31,6 +31,7 @@ struct summary {
 	unsigned hits;                 /* verdict_hit(): what --expect race
 					* and --bisect count */
 	unsigned lost_release, reap_blocked;
+	unsigned not_run;      /* failed before their child: setup, lagfs */
 	struct stat3 busy, lateness;
 	double wall_s, reproductions_per_s;
 	/* mean ms per iteration of each phase, over phase_n iterations

@@ -2,8 +2,12 @@
 # An O_DIRECT io_uring read that lagfs holds keeps the mount busy after its
 # reader is killed and reaped (umount fails with EBUSY) until the control
 # channel releases it. No interrupt comes for such a background request.
+# An ordinary user runs it as root of a user namespace of its own.
+. "$(dirname "$0")/../mount_ns.sh"
+namespace_root "$0" "$@"
 . "$(dirname "$0")/../lib.sh"
-[ "$(id -u)" -eq 0 ] || skip_all "needs root for umount2 (the namespace path is lagrace's)"
+[ "$(id -u)" -eq 0 ] || skip_all "needs root or a user namespace, for umount2 (unprivileged user namespaces are disabled)"
+need_fuse
 
 lagfs_start fs --rule 'read path=*.dat hold max=60s' || exit 1
 M=$T/fs/mnt B=$T/fs/back

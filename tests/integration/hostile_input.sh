@@ -12,12 +12,20 @@
 # alive after our unmount, so lagfs would not exit. Nothing mounted here is
 # visible outside, and everything goes when the namespace does; the test
 # checks itself that it leaves no mount and no lagfs behind.
+# An ordinary user runs it as root of a user and mount namespace of its
+# own, where it may mount tmpfs and FUSE just the same.
 if [ "$(id -u)" -eq 0 ] && [ -z "${HOSTILE_INPUT_NS:-}" ] &&
    command -v unshare >/dev/null; then
 	HOSTILE_INPUT_NS=1 exec unshare --mount --propagation private "$0" "$@"
 fi
+. "$(dirname "$0")/../mount_ns.sh"
+namespace_root "$0" "$@"
 . "$(dirname "$0")/../lib.sh"
-[ "$(id -u)" -eq 0 ] || skip_all "needs root (mounts a small tmpfs)"
+[ "$(id -u)" -eq 0 ] || skip_all "needs root or a user namespace, to mount a small tmpfs (unprivileged user namespaces are disabled)"
+need_fuse
+# lagfs keeps a descriptor per inode and does not raise its own limit;
+# part 3 makes 1500 files, more than a login's usual soft limit of 1024.
+ulimit -n "$(ulimit -Hn)"
 
 # The tmpfs of the full-log case sits under $T: stop what writes to it,
 # unmount it, then let lib.sh's _cleanup unmount and remove the rest.

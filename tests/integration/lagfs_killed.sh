@@ -5,7 +5,7 @@
 # account for what did not run), and nothing may be left behind: no mount,
 # no lagfs or lagrace process, no temporary directory.
 . "$(dirname "$0")/../lib.sh"
-[ "$(id -u)" -eq 0 ] || skip_all "needs root (lagrace's lanes then use plain mount namespaces)"
+need_fuse
 
 LR=$BUILD/lagrace
 J=$H/jsonget
@@ -30,7 +30,7 @@ pid=$!
 _pids+=("$pid")
 ok "lagrace runs iterations (3 lines printed)" wait_for 30 lines_at_least "$out" 3
 
-# Lane 1's lagfs: lagfs ... --control $tmp/lagrace.XXXXXX/lane1/control ...
+# Lane 1's lagfs: lagfs ... --control $tmp/lagrace.PID.XXXXXX/lane1/control ...
 victim=$(pgrep -f "lagfs .*--control $tmp/lagrace\.[^/ ]*/lane1/control ")
 check "lane 1's lagfs is running (pid ${victim:-none})" \
 	"$([ -n "$victim" ] && [ "$(wc -w <<<"$victim")" = 1 ]; echo $?)"

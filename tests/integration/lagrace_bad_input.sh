@@ -7,14 +7,15 @@ LR=$BUILD/lagrace
 mkdir -p "$T/tmp"
 
 # bad DESC PATTERN ARGS...: lagrace ARGS exits 2 with one stderr line that
-# matches the extended regex PATTERN, and prints nothing on stdout.
+# matches the extended regex PATTERN ("lagrace: ..." or "lagrace matrix:
+# ..."), and prints nothing on stdout.
 bad() {
 	local desc=$1 pat=$2 rc lines; shift 2
 	TMPDIR=$T/tmp timeout -k 5 20 "$LR" "$@" >"$T/out" 2>"$T/err"
 	rc=$?
 	lines=$(wc -l <"$T/err")
 	if [ "$rc" -eq 2 ] && [ "$lines" -eq 1 ] && [ ! -s "$T/out" ] &&
-	   grep -qE "^lagrace: .*$pat" "$T/err"; then
+	   grep -qE "^lagrace( matrix)?: .*$pat" "$T/err"; then
 		check "$desc: exit 2, '$(cat "$T/err")'" 0
 	else
 		check "$desc: exit 2 and one line naming the problem" 1
@@ -38,6 +39,8 @@ bad "--jobs 0" "--jobs '0'" --jobs 0
 bad "--hold without a unit" "--hold '5'" --hold 5
 bad "--limit not a number" "--limit 'xs'" --limit xs
 bad "--hold inf" "--hold 'inf'" --hold inf
+bad "--limit 0s (nothing could finish in no time)" "--limit '0s': must be more than 0" --limit 0s
+bad "--limit 0ms" "--limit '0ms'" --limit 0ms
 bad "--mount without --log/--control" "--mount" --mount "$T"
 bad "--mount with --log but no --control" "--control" --mount "$T" --log "$T/log"
 bad "--log without --mount" "--log" --log "$T/log"
@@ -74,6 +77,28 @@ ok "lagfs not found: only lagrace in its dir" test "$(ls -A "$T/alone")" = lagra
 rc=$?
 check "a \$LAGFS that does not exist: exit 2, 'lagfs not found' (got $rc)" \
 	"$([ "$rc" -eq 2 ] && grep -q 'lagfs not found' "$T/err"; echo $?)"
+
+# lagrace matrix checks its options as lagrace does: one line naming the
+# bad value, exit 2, before any row runs.
+bad "matrix --iterations abc" "--iterations 'abc': need a whole number" matrix --iterations abc
+bad "matrix --iterations=abc" "--iterations 'abc'" matrix --iterations=abc
+bad "matrix --iterations 0" "--iterations '0'" matrix --iterations 0
+bad "matrix --jobs 0" "--jobs '0'" matrix --jobs 0
+bad "matrix --limit 0s" "--limit '0s': must be more than 0" matrix --limit 0s
+bad "matrix --hold 5" "--hold '5'" matrix --hold 5
+bad "matrix --seed x" "--seed 'x'" matrix --seed x
+bad "matrix --lagfs /nonexistent" "--lagfs /nonexistent: No such file" matrix --lagfs /nonexistent
+bad "matrix with an unknown option" "unknown option '--bogus' \(try 'lagrace matrix --help'\)" matrix --bogus
+bad "matrix with an option it does not take" "unknown option '--tap'" matrix --tap
+bad "matrix --jobs without its value" "option '--jobs' needs an argument" matrix --jobs
+bad "matrix with a stray argument" "unexpected argument 'x'" matrix x
+ok "bad matrix input made no temp dir" test -z "$(ls -A "$T/tmp")"
+"$LR" matrix --help >"$T/out" 2>"$T/err"
+rc=$?
+check "matrix --help: exit 0 (got $rc)" "$([ "$rc" -eq 0 ]; echo $?)"
+for o in --iterations --jobs --fusermount --no-namespace --lagfs --limit --hold --seed; do
+	ok "matrix --help names $o" grep -qe "$o" "$T/out"
+done
 
 # --help is no error: usage on stdout, exit 0.
 "$LR" --help >"$T/out" 2>"$T/err"

@@ -4,7 +4,7 @@
 # --json document, and leaves no mount, no lagfs or lagrace process and no
 # temporary directory behind.
 . "$(dirname "$0")/../lib.sh"
-[ "$(id -u)" -eq 0 ] || skip_all "needs root (lagrace's lanes then use plain mount namespaces)"
+need_fuse
 
 LR=$BUILD/lagrace
 J=$H/jsonget

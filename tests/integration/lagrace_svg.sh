@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# lagrace --svg as root: the picture of a racing run names the actors and
-# the EBUSY and RELEASE marks, is well-formed XML, and renders in headless
-# Chromium to something that is not blank; a run without hits says "no late
-# release"; an unwritable path is one error line and exit status 2, before
-# any iteration runs.
+# lagrace --svg, as root or as an ordinary user: the picture of a racing run
+# names the actors and the EBUSY and RELEASE marks, is well-formed XML, and
+# renders in headless Chromium to something that is not blank; a run
+# without hits says "no late release"; an unwritable path is one error line
+# and exit status 2, before any iteration runs.
 . "$(dirname "$0")/../lib.sh"
-[ "$(id -u)" -eq 0 ] || skip_all "needs root (lagrace mounts lagfs)"
+need_fuse
 
 LR=$BUILD/lagrace
 CHROMIUM=/usr/bin/chromium

@@ -2,9 +2,9 @@
 # The teaching outputs: --explain narrates one iteration with the kernel's
 # view of who holds the file; `lagrace matrix` prints the hit-rate table.
 # (lagrace_explain.sh checks the narration's form and its agreement with
-# the events, --svg and `lagrace explain --json`.)
+# the events, --svg and `lagrace explain --json`.) As root and as an
+# ordinary user (lagrace then runs in user namespaces).
 . "$(dirname "$0")/../lib.sh"
-[ "$(id -u)" -eq 0 ] || skip_all "runs lagrace as root (lagrace_unprivileged covers users)"
 LAGRACE=$BUILD/lagrace
 export TMPDIR=$T
 
@@ -51,6 +51,15 @@ ok "exit-punt hits every time" grep -q '^| io_uring, direct_io, IOSQE_ASYNC, no 
 ok "pread never hits" grep -q '^| pread, O_DIRECT | 0/3 | 0/3 |' "$T/matrix"
 ok "libaio O_DIRECT never hits (its exit waits for the IO)" grep -q '^| libaio, O_DIRECT | 0/3 | 0/3 |' "$T/matrix"
 ok "each row names the command that reproduces it" grep -qF '`lagrace --scenario exit-punt`' "$T/matrix"
+# The lane options every row takes alike: each row runs with them, and its
+# command says so.
+"$LAGRACE" matrix --iterations 2 --jobs 2 --seed 7 --limit 3s >"$T/matrix2" 2>&1
+check "matrix --iterations 2 --jobs 2 --seed 7 --limit 3s exits 0" $?
+ok "  ... a table of 13 rows, each command with those options" \
+	test "$(grep -c '^| [a-z].*`lagrace .* --jobs 2 --seed 7 --limit 3s`' "$T/matrix2")" = 13
+ok "  ... async DIO hits in 2/2" grep -q '^| io_uring, O_DIRECT (async DIO) | 2/2 | 2/2 |' "$T/matrix2"
+ok "  ... 2 iterations per row, it says" grep -q ', 2 iterations per row' "$T/matrix2"
+[ "$(grep -c '^| [a-z]' "$T/matrix2")" = 13 ] || sed 's/^/# /' "$T/matrix2"
 "$LAGRACE" matrix --bogus >/dev/null 2>"$T/err"
 ok "matrix with a bad option exits 2 with one line" \
 	test $? = 2 -a "$(wc -l <"$T/err")" = 1

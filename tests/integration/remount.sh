@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # --remount: an unmount ends only the session; lagfs mounts again with fresh
 # inodes and the same rules, and stops for good on SIGTERM, unmounting.
+# An ordinary user runs it as root of a user namespace of its own.
+. "$(dirname "$0")/../mount_ns.sh"
+namespace_root "$0" "$@"
 . "$(dirname "$0")/../lib.sh"
-[ "$(id -u)" -eq 0 ] || skip_all "needs root for umount"
+[ "$(id -u)" -eq 0 ] || skip_all "needs root or a user namespace, for umount (unprivileged user namespaces are disabled)"
+need_fuse
 
 lagfs_start fs --remount --rule 'read path=*.dat delay=1ms' || exit 1
 M=$T/fs/mnt

@@ -1,0 +1,268 @@
+#include "cleanup.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "workdir.h"
+
+static const char *const trace_dirs[] = {
+	"/sys/kernel/tracing/instances",
+	"/sys/kernel/debug/tracing/instances",
+	NULL
+};
+
+static unsigned left;   /* things of dead runs that could not be removed */
+
+__attribute__((format(printf, 1, 2)))
+static void cannot(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "lagrace cleanup: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	left++;
+}
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void unescape(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
+		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+				      (s[3] - '0'));
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
+/* The deepest mount at or below dir, in our mount namespace: 0, or -1 when
+ * there is none. Its type in type. */
+static int deepest_mount(const char *dir, char *mp, size_t cap, char *type,
+			 size_t tcap)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	size_t dlen = strlen(dir), best = 0;
+	char *line = NULL;
+	size_t n = 0;
+
+	if (!f)
+		return -1;
+	while (getline(&line, &n, f) > 0) {
+		char point[PATH_MAX], fstype[64] = "?", *dash;
+		size_t plen;
+
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", point) != 1)
+			continue;
+		dash = strstr(line, " - ");
+		if (dash)
+			sscanf(dash + 3, "%63s", fstype);
+		unescape(point);
+		plen = strlen(point);
+		if (strncmp(point, dir, dlen) ||
+		    (point[dlen] != '/' && point[dlen] != '\0') || plen <= best)
+			continue;
+		best = plen;
+		snprintf(mp, cap, "%s", point);
+		snprintf(type, tcap, "%s", fstype);
+	}
+	free(line);
+	fclose(f);
+	return best ? 0 : -1;
+}
+
+/* Unmount a dead run's mount: as root directly; as a user through
+ * fusermount3, which unmounts the FUSE mounts the user made. Lazily: the
+ * run is dead, nobody should still use it, and a dead FUSE connection
+ * cannot answer anyway. 0 or -1 with a reason in why. */
+static int unmount(const char *mp, char *why, size_t cap)
+{
+	int st, pfd[2];
+	pid_t pid;
+	ssize_t n;
+
+	if (geteuid() == 0) {
+		if (umount2(mp, MNT_DETACH) == 0)
+			return 0;
+		snprintf(why, cap, "%s", strerror(errno));
+		return -1;
+	}
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		snprintf(why, cap, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		dup2(pfd[1], STDERR_FILENO);
+		execlp("fusermount3", "fusermount3", "-u", "-z", mp, (char *)NULL);
+		fprintf(stderr, "fusermount3: %s", strerror(errno));
+		_exit(127);
+	}
+	close(pfd[1]);
+	if (pid < 0) {
+		close(pfd[0]);
+		snprintf(why, cap, "fork: %s", strerror(errno));
+		return -1;
+	}
+	n = read(pfd[0], why, cap - 1);
+	close(pfd[0]);
+	why[n > 0 ? n : 0] = '\0';
+	why[strcspn(why, "\n")] = '\0';
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	if (!*why)
+		snprintf(why, cap, "fusermount3 -u -z failed");
+	return -1;
+}
+
+/* Remove a dead run's directory; claim is its lock (workdir.h). */
+static void clean_dir(const char *dir, int claim, long pid)
+{
+	char mp[PATH_MAX], type[64], why[256], what[PATH_MAX];
+
+	while (deepest_mount(dir, mp, sizeof(mp), type, sizeof(type)) == 0) {
+		if (unmount(mp, why, sizeof(why)) < 0) {
+			cannot("cannot unmount %s (%s of lagrace %ld, which is "
+			       "gone): %s", mp, type, pid, why);
+			close(claim);
+			return;
+		}
+		printf("unmounted %s (%s of lagrace %ld, which is gone)\n", mp,
+		       type, pid);
+	}
+	if (workdir_remove_tree(dir, what, sizeof(what)) < 0)
+		cannot("cannot remove %s (lagrace %ld is gone): %s: %s", dir,
+		       pid, what, strerror(errno));
+	else
+		printf("removed %s (lagrace %ld is gone)\n", dir, pid);
+	close(claim);
+}
+
+static void clean_tmpdir(const char *tmp)
+{
+	size_t plen = strlen(WORKDIR_PREFIX);
+	struct dirent *d;
+	DIR *dp = opendir(tmp);
+
+	if (!dp) {
+		cannot("%s: %s", tmp, strerror(errno));
+		return;
+	}
+	while ((d = readdir(dp))) {
+		char path[PATH_MAX];
+		struct stat st;
+		long pid;
+		int fd;
+
+		if (strncmp(d->d_name, WORKDIR_PREFIX, plen))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", tmp, d->d_name);
+		if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		/* Other users' runs are theirs to clean up. */
+		if (geteuid() != 0 && st.st_uid != geteuid())
+			continue;
+		fd = workdir_claim_dead(path, &pid);
+		if (fd >= 0)
+			clean_dir(path, fd, pid);
+		else if (!pid)
+			cannot("left alone: %s (made by an older lagrace, which "
+			       "cannot say whether it still runs; remove it when "
+			       "no lagrace runs)", path);
+	}
+	closedir(dp);
+}
+
+/* A tracefs instance "lagrace-PID" belongs to a live run while PID is a
+ * process named lagrace (a PID reused by another program is not). */
+static bool lagrace_alive(long pid)
+{
+	char path[64], comm[32] = "";
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, comm, sizeof(comm) - 1);
+	close(fd);
+	comm[n > 0 ? n : 0] = '\0';
+	return !strcmp(comm, "lagrace\n");
+}
+
+static void clean_trace(const char *instances)
+{
+	DIR *dp = opendir(instances);
+	struct dirent *d;
+
+	if (!dp)
+		return; /* no tracefs here, or not ours to read */
+	while ((d = readdir(dp))) {
+		char path[PATH_MAX], *end;
+		long pid;
+
+		if (strncmp(d->d_name, "lagrace-", 8))
+			continue;
+		errno = 0;
+		pid = strtol(d->d_name + 8, &end, 10);
+		if (errno || *end || end == d->d_name + 8 || pid <= 0 ||
+		    lagrace_alive(pid))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", instances, d->d_name);
+		if (rmdir(path) < 0 && errno != ENOENT)
+			cannot("cannot remove tracefs instance %s (lagrace %ld "
+			       "is gone): %s", path, pid, strerror(errno));
+		else
+			printf("removed tracefs instance %s (lagrace %ld is "
+			       "gone)\n", path, pid);
+	}
+	closedir(dp);
+}
+
+int cleanup_main(int argc, char **argv)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: lagrace cleanup\n"
+		       "Removes what runs of lagrace that are no longer alive "
+		       "left behind: mounts\nunder $TMPDIR/lagrace.PID.XXXXXX "
+		       "(/tmp without $TMPDIR), those directories,\nand tracefs "
+		       "instances lagrace-PID. One line per thing removed; "
+		       "never\ntouches a running lagrace's. Exit status 0 when "
+		       "nothing is left behind.\n");
+		return 0;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "lagrace cleanup: unexpected argument '%s' "
+			"(usage: lagrace cleanup; $TMPDIR says where)\n", argv[1]);
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	clean_tmpdir(tmp && *tmp ? tmp : "/tmp");
+	for (const char *const *t = trace_dirs; *t; t++)
+		clean_trace(*t);
+	return left ? 1 : 0;
+}
