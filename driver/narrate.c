@@ -44,7 +44,7 @@ void narrate_event(struct narrator *n, const struct lag_event *e, bool childs)
 		return;
 	if (!strcmp(e->ev, LAG_EV_OPEN) || !strcmp(e->ev, LAG_EV_CREATE)) {
 		narrate(n, e->t_ns, "lagfs", "OPEN %s by the child (pid %ld), "
-			"fh %#lx", e->path, (long)e->pid, (unsigned long)e->fh);
+			"fh %lu", e->path, (long)e->pid, (unsigned long)e->fh);
 		narrate_holder(n, "the child (an open file descriptor)");
 	} else if (!strcmp(e->ev, LAG_EV_PARK)) {
 		n->worker_io = worker;

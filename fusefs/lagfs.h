@@ -46,6 +46,13 @@ struct lagfs {
 	char *rules_file;              /* --rules, for SIGHUP and "reload" */
 	struct rule_set *cli_rules;    /* --rule options, kept across reloads */
 
+	/*
+	 * The numbers the event log gives inodes and open files (their FUSE
+	 * ids are addresses): the last one handed out. Never reused while
+	 * lagfs runs, across --remount too. The root is always FUSE_ROOT_ID.
+	 */
+	atomic_uint_fast64_t inode_numbers, handle_numbers;
+
 	double timeout;                /* entry and attr cache timeout, seconds */
 	struct fuse_conn_info_opts *conn_opts; /* -o max_background=... */
 	struct lagfs_counters n;

@@ -218,13 +218,13 @@ static void report_unreleased_one(struct lag_file *f, void *arg)
 	lag_event_init(&e, LAG_EV_UNRELEASED);
 	e.pid = f->pid;
 	e.ino = f->ino;
-	e.fh = lag_file_fh(f);
+	e.fh = f->h.num;
 	e.flags = f->flags;
 	e.open_t_ns = f->open_t_ns;
 	if (f->path)
 		lag_event_set_path(&e, f->path, strlen(f->path));
 	lagfs_log(fs, &e);
-	fprintf(stderr, "lagfs: open never released: %s (fh %#lx, pid %ld, "
+	fprintf(stderr, "lagfs: open never released: %s (fh %lu, pid %ld, "
 		"opened %.1f ms before exit)\n", f->path ? f->path : "?",
 		(unsigned long)e.fh, (long)f->pid,
 		(double)(e.t_ns - f->open_t_ns) / 1e6);
@@ -400,7 +400,8 @@ static struct fuse_session *mount_session(struct lagfs *fs, struct options *o)
 		return NULL;
 	}
 	root_fd = open(fs->backing, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	fs->inodes = root_fd < 0 ? NULL : inode_table_new(root_fd);
+	fs->inodes = root_fd < 0 ? NULL
+				 : inode_table_new(root_fd, &fs->inode_numbers);
 	if (!fs->inodes || session_io_install(se) < 0) {
 		perror("lagfs: starting the session");
 		fuse_session_unmount(se);
@@ -440,7 +441,7 @@ static void free_fs(struct lagfs *fs, struct options *o)
 int main(int argc, char **argv)
 {
 	struct options o = { .fuse_args = FUSE_ARGS_INIT(0, NULL) };
-	struct lagfs fs = { 0 };
+	struct lagfs fs = { .inode_numbers = FUSE_ROOT_ID };
 	struct fuse_session *se;
 	struct control *ctl = NULL;
 	char err[512] = "";
