@@ -388,6 +388,8 @@ size_t park_release(struct lagfs *fs, const char *glob)
 
 void park_drain(struct lagfs *fs)
 {
+	if (!fs->dq)
+		return; /* startup failed before the queue: nothing parked */
 	atomic_store(&fs->ending, true);
 	park_release(fs, NULL);
 	pthread_mutex_lock(&fs->park_lock);
