@@ -30,7 +30,8 @@ struct options {
 	const char *rules_file;
 	const char *log_file;
 	int log_fd;
-	char *control;
+	char *control;                 /* absolute: the daemon leaves the cwd */
+	const char *control_arg;       /* as given, for messages */
 	const char *backing, *mountpoint;
 	unsigned workers;
 };
@@ -152,6 +153,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		}
 		case 'c':
+			free(o->control);
+			o->control_arg = optarg;
 			o->control = absolute(optarg);
 			if (!o->control)
 				die_usage("--control %s: %s", optarg,
@@ -443,7 +446,7 @@ int main(int argc, char **argv)
 	struct options o = { .fuse_args = FUSE_ARGS_INIT(0, NULL) };
 	struct lagfs fs = { .inode_numbers = FUSE_ROOT_ID };
 	struct fuse_session *se;
-	struct control *ctl = NULL;
+	struct control *ctl;
 	char err[512] = "";
 	sigset_t hup;
 	int log_fd, hup_fd, res = 1;
@@ -469,8 +472,20 @@ int main(int argc, char **argv)
 		perror("lagfs: signals");
 		return 1;
 	}
+	/*
+	 * A control socket that cannot be made stops lagfs before anything
+	 * is mounted, while the user still reads our stderr.
+	 */
+	ctl = control_open(o.control, o.control_arg, err, sizeof(err));
+	if (!ctl) {
+		fprintf(stderr, "lagfs: %s\n", err);
+		open_files_destroy(&fs.files);
+		free_fs(&fs, &o);
+		return 2;
+	}
 	se = mount_session(&fs, &o);
 	if (!se) {
+		control_stop(ctl);
 		open_files_destroy(&fs.files);
 		free_fs(&fs, &o);
 		return 2;
@@ -479,8 +494,7 @@ int main(int argc, char **argv)
 	if (fuse_daemonize(o.foreground) != 0 ||
 	    start_threads(&fs, &o, log_fd) < 0)
 		goto out;
-	ctl = control_start(&fs, o.control, hup_fd, err, sizeof(err));
-	if (!ctl) {
+	if (control_start(ctl, &fs, hup_fd, err, sizeof(err)) < 0) {
 		fprintf(stderr, "lagfs: %s\n", err);
 		goto out;
 	}
