@@ -39,6 +39,7 @@ struct lagfs {
 	pthread_cond_t drained;        /* parked == 0 while ending */
 	unsigned long parked_now;      /* parked calls not yet freed */
 	_Atomic bool ending;           /* the session ends: answer EIO */
+	_Atomic bool served;           /* a mount's INIT was answered */
 
 	pthread_rwlock_t rules_lock;
 	struct rule_set *rules;        /* never NULL; replaced whole */

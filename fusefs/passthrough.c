@@ -19,6 +19,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "lagfs.h"
 #include "park.h"
 
@@ -942,6 +943,9 @@ static void lag_init(void *userdata, struct fuse_conn_info *conn)
 
 	if (fs->conn_opts)
 		fuse_apply_conn_info_opts(fs->conn_opts, conn);
+	/* The loop runs: from here on a failure is no startup failure. */
+	atomic_store(&fs->served, true);
+	daemon_ready();
 }
 
 const struct fuse_lowlevel_ops lagfs_ops = {
