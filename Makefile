@@ -27,7 +27,8 @@ COMMON_SRC := common/lag_event.c common/duration.c
 LAGFS_LIB_SRC := fusefs/rules.c fusefs/delay_queue.c fusefs/event_sink.c \
 	fusefs/inode_table.c fusefs/open_files.c fusefs/park.c fusefs/lagfs.c \
 	fusefs/passthrough.c fusefs/control.c fusefs/session_io.c \
-	fusefs/mount_check.c fusefs/deep_path.c fusefs/mono_cond.c
+	fusefs/mount_check.c fusefs/deep_path.c fusefs/mono_cond.c \
+	fusefs/daemon.c
 LAGFS_SRC  := $(LAGFS_LIB_SRC) fusefs/main.c
 
 DRIVER_LIB_SRC := $(filter-out driver/main.c,$(wildcard driver/*.c))
@@ -62,7 +63,7 @@ deps:
 deps-test:
 	@scripts/install-deps chromium=/usr/bin/chromium groff=/usr/bin/groff \
 		man-db=/usr/bin/man fio=/usr/bin/fio git=/usr/bin/git \
-		clang=/usr/bin/clang python3=/usr/bin/python3 \
+		clang=/usr/bin/clang python3=/usr/bin/python3 strace=/usr/bin/strace \
 		libclang-rt-14-dev=/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 
 # Rewritten only when the version changes, so a rebuild follows a commit

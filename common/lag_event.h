@@ -12,8 +12,15 @@
  *   pid       pid the kernel reported with the request (RELEASE: usually 0;
  *             io-wq: the worker's tid); lagfs's own pid for start/exit
  *   uid       uid the kernel reported
- *   ino       FUSE inode number (0 if none)
- *   fh        file handle lagfs gave the open file (0 if none)
+ *   ino       lagfs's number for the inode (0 if none): 1 the root, others
+ *             2, 3, ... as lagfs first meets them; kept while the kernel
+ *             knows the inode, never given twice while lagfs runs. For an
+ *             op on a name (lookup, mkdir, ...) the parent directory's; for
+ *             create, the created file's. Not the FUSE nodeid
+ *   fh        lagfs's number for the open file or directory (0 if none):
+ *             1, 2, ... in order of opening, never given twice while lagfs
+ *             runs (not across --remount either), so an open and its
+ *             release carry the same fh and no other open does
  *   path      path below the mount root, starting with "/"; always valid
  *             UTF-8: bytes that are not valid UTF-8 are written as U+FFFD
  *             and then the exact bytes are in "path_hex"

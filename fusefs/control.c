@@ -30,7 +30,10 @@ struct control {
 	struct lagfs *fs;
 	char *path;
 	int listen_fd, sighup_fd, stop_fd;
+	dev_t dev;                 /* the socket file we made */
+	ino_t ino;
 	pthread_t thread;
+	bool started;
 	struct client clients[MAX_CLIENTS];
 };
 
@@ -275,55 +278,114 @@ static void *control_main(void *arg)
 	}
 }
 
-/* A socket file nobody listens on is left from a lagfs that died. */
-static bool stale_socket(const struct sockaddr_un *sa)
+static const char *file_kind(mode_t mode)
 {
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool stale;
-
-	if (fd < 0)
-		return false;
-	stale = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 &&
-		errno == ECONNREFUSED;
-	close(fd);
-	return stale && unlink(sa->sun_path) == 0;
+	switch (mode & S_IFMT) {
+	case S_IFREG: return "a regular file";
+	case S_IFDIR: return "a directory";
+	case S_IFLNK: return "a symbolic link";
+	case S_IFIFO: return "a fifo";
+	case S_IFCHR: case S_IFBLK: return "a device";
+	default: return "not a socket";
+	}
 }
 
-static int listen_on(const char *path, char *err, size_t errlen)
+/*
+ * bind() found something at the path. Only a socket that refuses
+ * connections is left from a lagfs (or anything) that died: remove that
+ * one and bind again. Anything else is somebody's and stays as it is.
+ */
+static int replace_stale(int fd, const struct sockaddr_un *sa,
+			 const char *shown, char *err, size_t errlen)
+{
+	struct stat st;
+	int probe, r;
+
+	if (lstat(sa->sun_path, &st) < 0) {
+		snprintf(err, errlen, "control socket %s: %s", shown,
+			 strerror(errno));
+		return -1;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "control socket %s: exists and is %s, "
+			 "not a socket; left alone", shown,
+			 file_kind(st.st_mode));
+		return -1;
+	}
+	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (probe < 0) {
+		snprintf(err, errlen, "control socket %s: %s", shown,
+			 strerror(errno));
+		return -1;
+	}
+	r = connect(probe, (const struct sockaddr *)sa, sizeof(*sa));
+	if (r == 0 || errno != ECONNREFUSED) {
+		snprintf(err, errlen, "control socket %s: %s", shown,
+			 r == 0 ? "in use: a running process listens on it"
+				: strerror(errno));
+		close(probe);
+		return -1;
+	}
+	close(probe);
+	if (unlink(sa->sun_path) < 0 ||
+	    bind(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0) {
+		snprintf(err, errlen, "control socket %s: %s", shown,
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int listen_on(struct control *ctl, const char *path, const char *shown,
+		     char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
 	mode_t old;
 	int fd, r;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "control socket %s: path too long", path);
+		snprintf(err, errlen, "control socket %s: path too long "
+			 "(%zu bytes%s, at most %zu)", shown, strlen(path),
+			 strcmp(path, shown) ? " as an absolute path" : "",
+			 sizeof(sa.sun_path) - 1);
 		return -1;
 	}
 	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		snprintf(err, errlen, "control socket %s: %s", path,
+		snprintf(err, errlen, "control socket %s: %s", shown,
 			 strerror(errno));
 		return -1;
 	}
 	/* Created 0600 from the start: no window where others can connect. */
 	old = umask(0177);
 	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	if (r < 0 && errno == EADDRINUSE && stale_socket(&sa))
-		r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	if (r < 0 || listen(fd, 8) < 0) {
-		snprintf(err, errlen, "control socket %s: %s", path,
+	if (r < 0 && errno == EADDRINUSE)
+		r = replace_stale(fd, &sa, shown, err, errlen);
+	else if (r < 0)
+		snprintf(err, errlen, "control socket %s: %s", shown,
 			 strerror(errno));
-		umask(old);
+	umask(old);
+	if (r < 0) {
 		close(fd);
 		return -1;
 	}
-	umask(old);
+	/* Remembered so that the exit removes this socket and nothing else. */
+	if (lstat(path, &st) < 0 || listen(fd, 8) < 0) {
+		snprintf(err, errlen, "control socket %s: %s", shown,
+			 strerror(errno));
+		unlink(path);
+		close(fd);
+		return -1;
+	}
+	ctl->dev = st.st_dev;
+	ctl->ino = st.st_ino;
 	return fd;
 }
 
-struct control *control_start(struct lagfs *fs, const char *path,
-			      int sighup_fd, char *err, size_t errlen)
+struct control *control_open(const char *path, const char *shown, char *err,
+			     size_t errlen)
 {
 	struct control *ctl = calloc(1, sizeof(*ctl));
 
@@ -331,38 +393,59 @@ struct control *control_start(struct lagfs *fs, const char *path,
 		snprintf(err, errlen, "control channel: out of memory");
 		return NULL;
 	}
-	ctl->fs = fs;
-	ctl->sighup_fd = sighup_fd;
 	ctl->listen_fd = -1;
+	ctl->sighup_fd = -1;
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		ctl->clients[i].fd = -1;
 	ctl->stop_fd = eventfd(0, EFD_CLOEXEC);
 	if (ctl->stop_fd < 0) {
 		snprintf(err, errlen, "control channel: eventfd: %s",
 			 strerror(errno));
-		goto fail;
+		free(ctl);
+		return NULL;
 	}
 	if (path) {
-		ctl->listen_fd = listen_on(path, err, errlen);
-		if (ctl->listen_fd < 0)
-			goto fail;
 		ctl->path = strdup(path);
-	}
-	if (pthread_create(&ctl->thread, NULL, control_main, ctl) != 0) {
-		snprintf(err, errlen, "control channel: cannot start thread");
-		goto fail;
+		if (!ctl->path) {
+			snprintf(err, errlen, "control channel: out of memory");
+			control_stop(ctl);
+			return NULL;
+		}
+		ctl->listen_fd = listen_on(ctl, path, shown ? shown : path,
+					   err, errlen);
+		if (ctl->listen_fd < 0) {
+			control_stop(ctl);
+			return NULL;
+		}
 	}
 	return ctl;
-fail:
-	if (ctl->listen_fd >= 0) {
-		close(ctl->listen_fd);
-		unlink(path);
+}
+
+int control_start(struct control *ctl, struct lagfs *fs, int sighup_fd,
+		  char *err, size_t errlen)
+{
+	int rc;
+
+	ctl->fs = fs;
+	ctl->sighup_fd = sighup_fd;
+	rc = pthread_create(&ctl->thread, NULL, control_main, ctl);
+	if (rc != 0) {
+		snprintf(err, errlen, "control channel: thread: %s",
+			 strerror(rc));
+		return -1;
 	}
-	if (ctl->stop_fd >= 0)
-		close(ctl->stop_fd);
-	free(ctl->path);
-	free(ctl);
-	return NULL;
+	ctl->started = true;
+	return 0;
+}
+
+/* Unless somebody has put something else there meanwhile. */
+static void remove_socket(struct control *ctl)
+{
+	struct stat st;
+
+	if (lstat(ctl->path, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    st.st_dev == ctl->dev && st.st_ino == ctl->ino)
+		unlink(ctl->path);
 }
 
 void control_stop(struct control *ctl)
@@ -371,15 +454,17 @@ void control_stop(struct control *ctl)
 
 	if (!ctl)
 		return;
-	if (write(ctl->stop_fd, &one, sizeof(one)) != sizeof(one))
-		perror("lagfs: control channel: stop");
-	pthread_join(ctl->thread, NULL);
+	if (ctl->started) {
+		if (write(ctl->stop_fd, &one, sizeof(one)) != sizeof(one))
+			perror("lagfs: control channel: stop");
+		pthread_join(ctl->thread, NULL);
+	}
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		if (ctl->clients[i].fd >= 0)
 			close(ctl->clients[i].fd);
 	if (ctl->listen_fd >= 0) {
 		close(ctl->listen_fd);
-		unlink(ctl->path);
+		remove_socket(ctl);
 	}
 	close(ctl->stop_fd);
 	free(ctl->path);

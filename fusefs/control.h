@@ -26,12 +26,22 @@
 struct control;
 
 /*
- * Start serving. path may be NULL (no socket: SIGHUP only). sighup_fd is a
- * signalfd for SIGHUP or -1. NULL with err set (one line) on failure.
+ * Make the socket (before mounting, so that a bad path stops lagfs before
+ * anything is mounted). path (absolute) may be NULL: no socket, SIGHUP
+ * only; shown is the path as the user gave it, for messages. A socket that
+ * refuses connections is replaced; anything else at path (a file, a
+ * directory, a live socket) is left alone and is an error. NULL with err
+ * set (one line) on failure.
  */
-struct control *control_start(struct lagfs *fs, const char *path,
-			      int sighup_fd, char *err, size_t errlen);
-/* Stop the thread, close and unlink the socket. */
+struct control *control_open(const char *path, const char *shown, char *err,
+			     size_t errlen);
+/*
+ * Start the thread that serves the socket and sighup_fd (a signalfd for
+ * SIGHUP, or -1). After daemonizing: fork keeps no threads. -1 with err set.
+ */
+int control_start(struct control *ctl, struct lagfs *fs, int sighup_fd,
+		  char *err, size_t errlen);
+/* Stop the thread (if started), close the socket and remove its file. */
 void control_stop(struct control *ctl);
 
 /* Run one command line, writing the one-line answer (no newline) to out. */

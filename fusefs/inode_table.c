@@ -14,6 +14,7 @@ struct inode_table {
 	struct lag_inode **buckets;
 	size_t nbuckets;        /* power of two */
 	size_t count;
+	atomic_uint_fast64_t *numbers;
 };
 
 static size_t bucket_of(const struct inode_table *t, dev_t dev, ino_t ino)
@@ -23,7 +24,8 @@ static size_t bucket_of(const struct inode_table *t, dev_t dev, ino_t ino)
 	return (size_t)(h ^ (h >> 29)) & (t->nbuckets - 1);
 }
 
-struct inode_table *inode_table_new(int root_fd)
+struct inode_table *inode_table_new(int root_fd,
+				    atomic_uint_fast64_t *numbers)
 {
 	struct inode_table *t = calloc(1, sizeof(*t));
 	struct stat st;
@@ -42,6 +44,8 @@ struct inode_table *inode_table_new(int root_fd)
 	t->root.dev = st.st_dev;
 	t->root.ino = st.st_ino;
 	t->root.type = S_IFDIR;
+	t->root.num = FUSE_ROOT_ID;
+	t->numbers = numbers;
 	t->root.nlookup = 2;
 	return t;
 fail:
@@ -152,6 +156,7 @@ struct lag_inode *inode_table_ref(struct inode_table *t, int fd,
 	in->dev = st->st_dev;
 	in->ino = st->st_ino;
 	in->type = st->st_mode & S_IFMT;
+	in->num = atomic_fetch_add(t->numbers, 1) + 1;
 	in->nlookup = 1;
 	in->next = t->buckets[k];
 	t->buckets[k] = in;

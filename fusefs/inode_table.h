@@ -3,7 +3,9 @@
  * O_PATH descriptor of its backing file, so every later operation is relative
  * to a descriptor and never re-resolves a path (nothing escapes the backing
  * directory, renames underneath are harmless). The FUSE inode number is the
- * address of the struct lag_inode; the root is FUSE_ROOT_ID.
+ * address of the struct lag_inode; the root is FUSE_ROOT_ID. The event log
+ * names an inode by a small number instead (num), the same for as long as
+ * the inode lives.
  *
  * Inodes are keyed by (st_dev, st_ino) so hard links share one entry, and
  * live until the kernel forgets every lookup of them.
@@ -16,6 +18,7 @@
 #ifndef INODE_TABLE_H
 #define INODE_TABLE_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <fuse_lowlevel.h>
@@ -25,6 +28,7 @@ struct lag_inode {
 	dev_t dev;
 	ino_t ino;
 	mode_t type;            /* S_IFMT bits */
+	uint64_t num;           /* for the log: 1 the root, then 2, 3, ... */
 	uint64_t nlookup;       /* guarded by the table's lock */
 	struct lag_inode *next; /* hash chain */
 	/* where it was last seen; guarded by the table's lock */
@@ -35,8 +39,13 @@ struct lag_inode {
 
 struct inode_table;
 
-/* root_fd: O_PATH descriptor of the backing directory (taken over). */
-struct inode_table *inode_table_new(int root_fd);
+/*
+ * root_fd: O_PATH descriptor of the backing directory (taken over).
+ * numbers: the last inode number handed out, shared by the tables of
+ * successive mounts so that none is given twice.
+ */
+struct inode_table *inode_table_new(int root_fd,
+				    atomic_uint_fast64_t *numbers);
 void inode_table_free(struct inode_table *t);
 
 /* The inode for a FUSE inode number (FUSE_ROOT_ID is the root). */

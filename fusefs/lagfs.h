@@ -39,12 +39,20 @@ struct lagfs {
 	pthread_cond_t drained;        /* parked == 0 while ending */
 	unsigned long parked_now;      /* parked calls not yet freed */
 	_Atomic bool ending;           /* the session ends: answer EIO */
+	_Atomic bool served;           /* a mount's INIT was answered */
 
 	pthread_rwlock_t rules_lock;
 	struct rule_set *rules;        /* never NULL; replaced whole */
 	_Atomic uint64_t op_mask;      /* rules->op_mask, read without the lock */
 	char *rules_file;              /* --rules, for SIGHUP and "reload" */
 	struct rule_set *cli_rules;    /* --rule options, kept across reloads */
+
+	/*
+	 * The numbers the event log gives inodes and open files (their FUSE
+	 * ids are addresses): the last one handed out. Never reused while
+	 * lagfs runs, across --remount too. The root is always FUSE_ROOT_ID.
+	 */
+	atomic_uint_fast64_t inode_numbers, handle_numbers;
 
 	double timeout;                /* entry and attr cache timeout, seconds */
 	struct fuse_conn_info_opts *conn_opts; /* -o max_background=... */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "daemon.h"
 #include "lag_event.h"
 #include "lagfs.h"
 #include "mount_check.h"
@@ -30,7 +31,8 @@ struct options {
 	const char *rules_file;
 	const char *log_file;
 	int log_fd;
-	char *control;
+	char *control;                 /* absolute: the daemon leaves the cwd */
+	const char *control_arg;       /* as given, for messages */
 	const char *backing, *mountpoint;
 	unsigned workers;
 };
@@ -143,15 +145,21 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case 'L': {
 			char *end;
 			long fd = strtol(optarg, &end, 10);
+			int fl;
 
 			if (!*optarg || *end || fd < 0 || fd > INT_MAX ||
-			    fcntl((int)fd, F_GETFD) < 0)
+			    (fl = fcntl((int)fd, F_GETFL)) < 0)
 				die_usage("--log-fd '%s': %s", optarg,
 					  "not an open file descriptor");
+			if ((fl & O_ACCMODE) == O_RDONLY)
+				die_usage("--log-fd '%s': %s", optarg,
+					  "not open for writing");
 			o->log_fd = (int)fd;
 			break;
 		}
 		case 'c':
+			free(o->control);
+			o->control_arg = optarg;
 			o->control = absolute(optarg);
 			if (!o->control)
 				die_usage("--control %s: %s", optarg,
@@ -170,11 +178,11 @@ static void parse_args(int argc, char **argv, struct options *o)
 				  argv[optind - 1]);
 		}
 	}
-	if (argc - optind != 2) {
-		fprintf(stderr, "lagfs: need BACKING_DIR and MOUNTPOINT "
-				"(try 'lagfs --help')\n");
-		exit(2);
-	}
+	if (argc - optind > 2)
+		die_usage("unexpected argument '%s' (try 'lagfs --help')",
+			  argv[optind + 2]);
+	if (argc - optind != 2)
+		die_usage("need BACKING_DIR and MOUNTPOINT (try 'lagfs --help')");
 	if (o->log_file && o->log_fd >= 0)
 		die_usage("--log and --log-fd exclude each other");
 	o->backing = argv[optind];
@@ -218,13 +226,13 @@ static void report_unreleased_one(struct lag_file *f, void *arg)
 	lag_event_init(&e, LAG_EV_UNRELEASED);
 	e.pid = f->pid;
 	e.ino = f->ino;
-	e.fh = lag_file_fh(f);
+	e.fh = f->h.num;
 	e.flags = f->flags;
 	e.open_t_ns = f->open_t_ns;
 	if (f->path)
 		lag_event_set_path(&e, f->path, strlen(f->path));
 	lagfs_log(fs, &e);
-	fprintf(stderr, "lagfs: open never released: %s (fh %#lx, pid %ld, "
+	fprintf(stderr, "lagfs: open never released: %s (fh %lu, pid %ld, "
 		"opened %.1f ms before exit)\n", f->path ? f->path : "?",
 		(unsigned long)e.fh, (long)f->pid,
 		(double)(e.t_ns - f->open_t_ns) / 1e6);
@@ -288,7 +296,8 @@ static void init_fs(struct lagfs *fs, struct options *o)
 			  "already mounted");
 	fs->timeout = 1.0;
 	fs->cli_rules = o->cli_rules;
-	/* Messages name the file as the user did; a daemon has left the cwd. */
+	/* Messages name the file as the user did; only a daemon leaves the
+	 * cwd (daemon.c). */
 	if (o->rules_file)
 		fs->rules_file = o->foreground ? strdup(o->rules_file)
 					       : absolute(o->rules_file);
@@ -372,6 +381,40 @@ static int stop_signals(void)
 	       sigaction(SIGPIPE, &ign, NULL) ? -1 : 0;
 }
 
+/*
+ * libfuse says why a mount failed through fuse_log ("fuse: failed to open
+ * /dev/fuse: Permission denied"); caught here, it ends lagfs's one line.
+ * Only the mounting thread logs while it is installed.
+ */
+static char mount_reason[256];
+
+static void catch_mount_reason(enum fuse_log_level level, const char *fmt,
+			       va_list ap)
+{
+	size_t n;
+
+	(void)level;
+	if (mount_reason[0])
+		return; /* the first is the cause */
+	vsnprintf(mount_reason, sizeof(mount_reason), fmt, ap);
+	n = strlen(mount_reason);
+	while (n && mount_reason[n - 1] == '\n')
+		mount_reason[--n] = '\0';
+}
+
+static int mount_quietly(struct fuse_session *se, const char *mountpoint)
+{
+	int r;
+
+	mount_reason[0] = '\0';
+	fuse_set_log_func(catch_mount_reason);
+	r = fuse_session_mount(se, mountpoint);
+	fuse_set_log_func(NULL);
+	if (r == 0 && mount_reason[0])
+		fprintf(stderr, "%s\n", mount_reason); /* a warning: pass it on */
+	return r;
+}
+
 /* Mount a new session; NULL (and a message) on failure. */
 static struct fuse_session *mount_session(struct lagfs *fs, struct options *o)
 {
@@ -394,13 +437,19 @@ static struct fuse_session *mount_session(struct lagfs *fs, struct options *o)
 	se = fuse_session_new(&o->fuse_args, &ops, sizeof(ops), fs);
 	if (!se)
 		return NULL; /* libfuse said which option it did not know */
-	if (fuse_session_mount(se, fs->mountpoint) != 0) {
-		fprintf(stderr, "lagfs: cannot mount %s\n", fs->mountpoint);
+	if (mount_quietly(se, fs->mountpoint) != 0) {
+		const char *why = mount_reason;
+
+		if (!strncmp(why, "fuse: ", 6))
+			why += 6;
+		fprintf(stderr, "lagfs: cannot mount %s%s%s\n", o->mountpoint,
+			*why ? ": " : "", why);
 		fuse_session_destroy(se);
 		return NULL;
 	}
 	root_fd = open(fs->backing, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	fs->inodes = root_fd < 0 ? NULL : inode_table_new(root_fd);
+	fs->inodes = root_fd < 0 ? NULL
+				 : inode_table_new(root_fd, &fs->inode_numbers);
 	if (!fs->inodes || session_io_install(se) < 0) {
 		perror("lagfs: starting the session");
 		fuse_session_unmount(se);
@@ -437,15 +486,30 @@ static void free_fs(struct lagfs *fs, struct options *o)
 	free(fs->mountpoint);
 }
 
+/* What the daemon's parent undoes if the daemon dies before serving. */
+struct startup {
+	struct fuse_session *se;
+	struct control *ctl;
+};
+
+static void undo_startup(void *arg)
+{
+	struct startup *su = arg;
+
+	fuse_session_unmount(su->se);
+	control_stop(su->ctl);
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { .fuse_args = FUSE_ARGS_INIT(0, NULL) };
-	struct lagfs fs = { 0 };
+	struct lagfs fs = { .inode_numbers = FUSE_ROOT_ID };
 	struct fuse_session *se;
-	struct control *ctl = NULL;
+	struct control *ctl;
+	struct startup su;
 	char err[512] = "";
 	sigset_t hup;
-	int log_fd, hup_fd, res = 1;
+	int log_fd, hup_fd, res = 2;
 
 	/* SIGHUP means "reload", taken through a signalfd by the control
 	 * thread; every thread inherits the block. */
@@ -453,7 +517,7 @@ int main(int argc, char **argv)
 	sigaddset(&hup, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &hup, NULL) < 0) {
 		perror("lagfs: sigprocmask");
-		return 1;
+		return 2;
 	}
 	parse_args(argc, argv, &o);
 	init_fs(&fs, &o);
@@ -466,27 +530,48 @@ int main(int argc, char **argv)
 	hup_fd = signalfd(-1, &hup, SFD_CLOEXEC);
 	if (hup_fd < 0 || stop_signals() < 0) {
 		perror("lagfs: signals");
-		return 1;
+		return 2;
 	}
-	se = mount_session(&fs, &o);
-	if (!se) {
+	/*
+	 * Whatever can refuse to start does so before the mount (the control
+	 * socket here; rules and log above), while the user still reads our
+	 * stderr and nothing needs undoing.
+	 */
+	ctl = control_open(o.control, o.control_arg, err, sizeof(err));
+	if (!ctl) {
+		fprintf(stderr, "lagfs: %s\n", err);
 		open_files_destroy(&fs.files);
 		free_fs(&fs, &o);
 		return 2;
 	}
-	/* Threads start only after daemonizing: fork keeps none of them. */
-	if (fuse_daemonize(o.foreground) != 0 ||
+	se = mount_session(&fs, &o);
+	if (!se) {
+		control_stop(ctl);
+		open_files_destroy(&fs.files);
+		free_fs(&fs, &o);
+		return 2;
+	}
+	/*
+	 * What fails from here until the first INIT is answered is reported,
+	 * unmounted and exit 2 too: the daemon's parent waits for the word
+	 * that lag_init() sends.
+	 */
+	su = (struct startup){ .se = se, .ctl = ctl };
+	if (daemon_start(o.foreground, undo_startup, &su) < 0 ||
 	    start_threads(&fs, &o, log_fd) < 0)
 		goto out;
-	ctl = control_start(&fs, o.control, hup_fd, err, sizeof(err));
-	if (!ctl) {
+	if (control_start(ctl, &fs, hup_fd, err, sizeof(err)) < 0) {
 		fprintf(stderr, "lagfs: %s\n", err);
 		goto out;
 	}
 	for (;;) {
 		current_se = se;
+		if (stop_requested) /* the signal came before current_se */
+			fuse_session_exit(se);
 		log_start(&fs);
-		res = serve(se, &o) ? 1 : 0;
+		/* A loop that could not start (libfuse said why) is a startup
+		 * failure; one that ran and failed is not. */
+		res = serve(se, &o) ? (atomic_load(&fs.served) ? 1 : 2) : 0;
 		end_session(&fs, se);
 		se = NULL;
 		/* --remount: an unmount ends only the session. */

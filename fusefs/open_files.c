@@ -33,8 +33,9 @@ void open_files_destroy(struct open_files *of)
 	pthread_mutex_destroy(&of->lock);
 }
 
-struct lag_file *open_files_add(struct open_files *of, int fd, uint64_t ino,
-				int flags, int64_t pid, char *path)
+struct lag_file *open_files_add(struct open_files *of, int fd, uint64_t num,
+				uint64_t ino, int flags, int64_t pid,
+				char *path)
 {
 	struct lag_file *f = calloc(1, sizeof(*f));
 
@@ -43,6 +44,7 @@ struct lag_file *open_files_add(struct open_files *of, int fd, uint64_t ino,
 		errno = ENOMEM;
 		return NULL;
 	}
+	f->h.num = num;
 	f->fd = fd;
 	f->ino = ino;
 	f->flags = flags;

@@ -73,8 +73,8 @@ static void event_for(struct lag_call *c, struct lag_event *e, const char *ev)
 	e->unique = c->unique;
 	e->pid = c->pid;
 	e->uid = c->uid;
-	e->ino = c->ino;
-	e->fh = c->has_fi ? c->fi.fh : 0;
+	e->ino = c->ino_num;
+	e->fh = c->fh_num;
 	if (path)
 		lag_event_set_path(e, path, strlen(path));
 	if (c->op == LAG_OP_OPEN || c->op == LAG_OP_CREATE)
@@ -96,7 +96,7 @@ static void free_call(struct lag_call *c)
 	pthread_mutex_unlock(&fs->park_lock);
 }
 
-void call_log(struct lag_call *c, int result, uint64_t fh)
+void call_log(struct lag_call *c, int result)
 {
 	struct lagfs *fs = c->fs;
 
@@ -104,8 +104,6 @@ void call_log(struct lag_call *c, int result, uint64_t fh)
 		struct lag_event e;
 
 		event_for(c, &e, lag_op_names[c->op]);
-		if (fh)
-			e.fh = fh;
 		e.result = result;
 		if (c->parked) {
 			e.delay_ns = (int64_t)(e.t_ns - c->t_arrive_ns);
@@ -120,7 +118,7 @@ static void answer_eintr(struct lag_call *c, const char *how)
 {
 	c->how = how;
 	atomic_fetch_add(&c->fs->n.eintr, 1);
-	call_log(c, -EINTR, 0);
+	call_log(c, -EINTR);
 	fuse_reply_err(c->req, EINTR);
 	free_call(c);
 }
@@ -147,7 +145,7 @@ static void fire(struct dq_item *item, enum dq_reason why)
 		break;
 	case DQ_SHUTDOWN:
 		c->how = "shutdown";
-		call_log(c, -EIO, 0);
+		call_log(c, -EIO);
 		fuse_reply_err(c->req, EIO);
 		free_call(c);
 		return;
@@ -340,6 +338,17 @@ void call_dispatch(struct lag_call *c, lag_serve_fn serve)
 	c->serve = serve;
 	c->t_arrive_ns = lag_now_ns();
 	c->unique = session_io_unique();
+	/*
+	 * Now, while the request keeps its inode and handle alive: a release
+	 * frees the handle before it logs, and a request the kernel gave up on
+	 * no longer holds the inode.
+	 */
+	if (fs->log) {
+		if (c->ino)
+			c->ino_num = inode_table_get(fs->inodes, c->ino)->num;
+		if (c->has_fi && c->fi.fh)
+			c->fh_num = lag_handle_num(c->fi.fh);
+	}
 	atomic_fetch_add(&fs->n.requests, 1);
 	if (!(atomic_load(&fs->op_mask) & (1ull << c->op))) {
 		serve(c);
@@ -379,6 +388,8 @@ size_t park_release(struct lagfs *fs, const char *glob)
 
 void park_drain(struct lagfs *fs)
 {
+	if (!fs->dq)
+		return; /* startup failed before the queue: nothing parked */
 	atomic_store(&fs->ending, true);
 	park_release(fs, NULL);
 	pthread_mutex_lock(&fs->park_lock);

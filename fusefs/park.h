@@ -55,6 +55,7 @@ struct lag_call {
 	const char *value;          /* setxattr value */
 
 	/* what dispatch found out */
+	uint64_t ino_num, fh_num;  /* the log's numbers for ino and fi.fh */
 	char *path;                /* below the mount root, malloc'd, or NULL */
 	bool parked;
 	bool hold, keep, eintr;
@@ -70,12 +71,13 @@ void call_dispatch(struct lag_call *c, lag_serve_fn serve);
 
 /*
  * Log the op's event (open, create, flush, release always; any other op
- * only if it was parked) with result (0 or -errno) and fh. Call it just
- * before replying: after the reply the kernel may already send the next
- * request for the same file (a release after an open), whose event must
- * come later in the log.
+ * only if it was parked) with result (0 or -errno). An open or create sets
+ * c->fh_num and c->ino_num (the file's) first. Call it just before
+ * replying: after the reply the kernel may already send the next request
+ * for the same file (a release after an open), whose event must come later
+ * in the log.
  */
-void call_log(struct lag_call *c, int result, uint64_t fh);
+void call_log(struct lag_call *c, int result);
 
 /* The path of a call for rules and logs: computed on demand and cached. */
 const char *call_path(struct lag_call *c);

@@ -19,10 +19,12 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "lagfs.h"
 #include "park.h"
 
 struct lag_dir {
+	struct lag_handle h;    /* first: see lag_handle_num() */
 	DIR *dp;
 	struct dirent *entry;
 	off_t offset;
@@ -51,7 +53,7 @@ static void proc_path(int fd, char buf[static 32])
 
 static void reply_err(struct lag_call *c, int err)
 {
-	call_log(c, -err, 0);
+	call_log(c, -err);
 	fuse_reply_err(c->req, err);
 }
 
@@ -104,7 +106,7 @@ static void reply_entry(struct lag_call *c, fuse_ino_t parent,
 		reply_err(c, err);
 		return;
 	}
-	call_log(c, 0, 0);
+	call_log(c, 0);
 	fuse_reply_entry(c->req, &e);
 }
 
@@ -159,7 +161,7 @@ static void reply_attr(struct lag_call *c)
 		reply_err(c, err);
 		return;
 	}
-	call_log(c, 0, 0);
+	call_log(c, 0);
 	fuse_reply_attr(c->req, &st, c->fs->timeout);
 }
 
@@ -268,7 +270,7 @@ static void serve_readlink(struct lag_call *c)
 		return;
 	}
 	buf[n] = '\0';
-	call_log(c, 0, 0);
+	call_log(c, 0);
 	fuse_reply_readlink(c->req, buf);
 }
 
@@ -428,7 +430,7 @@ static void drop_unanswered(struct lag_call *c)
 
 	rel.op = LAG_OP_RELEASE;
 	rel.path = NULL;
-	call_log(&rel, -ENOENT, c->fi.fh);
+	call_log(&rel, -ENOENT);
 	free(rel.path);
 	open_files_remove(&c->fs->files, lag_file_of(c->fi.fh));
 }
@@ -442,11 +444,15 @@ static struct lag_file *new_file(struct lag_call *c, int fd, fuse_ino_t ino)
 
 	if (fs->log || atomic_load(&fs->op_mask))
 		path = call_path(c);
-	f = open_files_add(&fs->files, fd, ino, c->fi.flags,
+	f = open_files_add(&fs->files, fd,
+			   atomic_fetch_add(&fs->handle_numbers, 1) + 1,
+			   inode_of(c, ino)->num, c->fi.flags,
 			   fuse_req_ctx(c->req)->pid,
 			   path ? strdup(path) : NULL);
 	if (!f)
 		return NULL;
+	c->fh_num = f->h.num;
+	c->ino_num = f->ino;
 	pthread_rwlock_rdlock(&fs->rules_lock);
 	c->fi.direct_io = rule_set_direct_io(fs->rules, c->op, path);
 	pthread_rwlock_unlock(&fs->rules_lock);
@@ -471,7 +477,7 @@ static void serve_open(struct lag_call *c)
 		reply_err(c, ENOMEM);
 		return;
 	}
-	call_log(c, 0, c->fi.fh);
+	call_log(c, 0);
 	if (fuse_reply_open(c->req, &c->fi) != 0)
 		drop_unanswered(c);
 }
@@ -509,7 +515,7 @@ static void serve_create(struct lag_call *c)
 		reply_err(c, ENOMEM);
 		return;
 	}
-	call_log(c, 0, c->fi.fh);
+	call_log(c, 0);
 	if (fuse_reply_create(c->req, &e, &c->fi) != 0) {
 		inode_table_forget(c->fs->inodes, inode_of(c, e.ino), 1);
 		drop_unanswered(c);
@@ -535,7 +541,7 @@ static void serve_read(struct lag_call *c)
 	buf.buf[0].pos = c->off;
 	/* A failed read is answered as an error by reply_data itself; the
 	 * log says what lagfs answered, 0 meaning "data". */
-	call_log(c, 0, 0);
+	call_log(c, 0);
 	fuse_reply_data(c->req, &buf, FUSE_BUF_SPLICE_MOVE);
 }
 
@@ -563,7 +569,7 @@ static void serve_write(struct lag_call *c)
 		reply_err(c, (int)-res);
 		return;
 	}
-	call_log(c, 0, 0);
+	call_log(c, 0);
 	fuse_reply_write(c->req, (size_t)res);
 }
 
@@ -683,8 +689,10 @@ static void serve_opendir(struct lag_call *c)
 		reply_err(c, err);
 		return;
 	}
+	d->h.num = atomic_fetch_add(&c->fs->handle_numbers, 1) + 1;
+	c->fh_num = d->h.num;
 	c->fi.fh = (uint64_t)(uintptr_t)d;
-	call_log(c, 0, 0);
+	call_log(c, 0);
 	if (fuse_reply_open(c->req, &c->fi) != 0) {
 		closedir(d->dp);
 		free(d);
@@ -769,7 +777,7 @@ static void serve_readdir(struct lag_call *c)
 	if (err && rem == c->size)
 		reply_err(c, err);
 	else {
-		call_log(c, 0, 0);
+		call_log(c, 0);
 		fuse_reply_buf(c->req, buf, c->size - rem);
 	}
 	free(buf);
@@ -821,7 +829,7 @@ static void serve_statfs(struct lag_call *c)
 		reply_err(c, errno);
 		return;
 	}
-	call_log(c, 0, 0);
+	call_log(c, 0);
 	fuse_reply_statfs(c->req, &sv);
 }
 
@@ -884,7 +892,7 @@ static void serve_getxattr(struct lag_call *c)
 	if (n < 0)
 		reply_err(c, errno);
 	else {
-		call_log(c, 0, 0);
+		call_log(c, 0);
 		if (c->size)
 			fuse_reply_buf(c->req, buf, (size_t)n);
 		else
@@ -935,6 +943,9 @@ static void lag_init(void *userdata, struct fuse_conn_info *conn)
 
 	if (fs->conn_opts)
 		fuse_apply_conn_info_opts(fs->conn_opts, conn);
+	/* The loop runs: from here on a failure is no startup failure. */
+	atomic_store(&fs->served, true);
+	daemon_ready();
 }
 
 const struct fuse_lowlevel_ops lagfs_ops = {

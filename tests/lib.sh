@@ -96,3 +96,33 @@ lagfs_stop() {
 ctl() { printf '%s\n' "$2" | socat -t 5 - "UNIX-CONNECT:$T/$1/sock"; }
 
 now_ns() { echo $((${EPOCHREALTIME/./} * 1000)); }
+
+# refused DESC WANT LAGFS_ARGS...: lagfs exits 2 with one line on stderr
+# that contains WANT, and leaves nothing mounted on $T/r/mnt (made here,
+# with $T/r/back) and no lagfs running for it. In the background too: a
+# daemon must not exit 0 first and fail later.
+refused() {
+	local desc=$1 want=$2 st; shift 2
+	mkdir -p "$T/r/back" "$T/r/mnt"
+	timeout 10 "$LAGFS" "$@" >"$T/r/out" 2>"$T/r/err"
+	st=$?
+	if [ $st -ne 2 ]; then
+		echo "# exit status $st, stderr: $(head -c 300 "$T/r/err")"
+		check "$desc" 1
+	elif [ "$(wc -l <"$T/r/err")" -ne 1 ] || ! grep -qF -- "$want" "$T/r/err"; then
+		echo "# stderr: $(head -c 300 "$T/r/err")"
+		check "$desc" 1
+	elif is_mounted "$T/r/mnt"; then
+		check "$desc (left a mount)" 1
+	elif pgrep -f -- "$T/r/mnt" >/dev/null; then
+		check "$desc (left a lagfs running)" 1
+	else
+		check "$desc: $(cat "$T/r/err")" 0
+	fi
+	# What a failure left would spoil the next case.
+	if is_mounted "$T/r/mnt"; then
+		umount "$T/r/mnt" 2>/dev/null || umount -l "$T/r/mnt"
+	fi
+	wait_for 5 eval '! pgrep -f -- "$T/r/mnt" >/dev/null'
+	return 0
+}

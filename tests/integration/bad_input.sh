@@ -40,6 +40,8 @@ bad_input "missing backing dir" "backing directory $T/nothere: No such file" "$T
 bad_input "backing dir is a file" "backing directory $T/x.rules: Not a directory" "$T/x.rules" "$T/mnt"
 bad_input "missing mountpoint" "mountpoint $T/nomnt: No such file" "$T/back" "$T/nomnt"
 bad_input "missing arguments" "need BACKING_DIR and MOUNTPOINT" "$T/back"
+bad_input "an extra argument is named" "unexpected argument 'extra' (try 'lagfs --help')" \
+	"$T/back" "$T/mnt" extra
 bad_input "option without its argument" "option '--rule' needs an argument" "$T/back" "$T/mnt" --rule
 bad_input "bad --log-fd" "--log-fd '99'" --log-fd 99 "$T/back" "$T/mnt"
 

@@ -32,4 +32,19 @@ ok "control 'add' appends a rule" grep -q '^ok 3 rules$' <(ctl fs 'add open dire
 ok "control 'set' replaces them all" grep -q '^ok 1 rules$' <(ctl fs 'set read delay=1ms')
 ok "control rejects a bad rule with its reason" grep -q "^error: unknown op 'raed'$" <(ctl fs 'add raed delay=1ms')
 lagfs_stop fs
+
+# In the foreground lagfs stays in the cwd: a relative rules file is found
+# again on SIGHUP.
+printf 'read delay=1ms\n' >"$R"
+cd "$T" || exit 1
+lagfs_start rel --rules x.rules || exit 1
+cd - >/dev/null || exit 1
+printf 'read delay=4ms\n' >"$R"
+kill -HUP "$LAGFS_PID"
+ok "-f with a relative rules file: SIGHUP reloads it" \
+	wait_for 10 has_event "$T/rel/log" ev=reload
+ok "  ... and it was found ($(get_field "$T/rel/log" detail ev=reload))" \
+	has_event "$T/rel/log" ev=reload result=0
+ok "  ... and its rules are in force" grep -q '^ok 1 rules: read delay=4ms$' <(ctl rel rules)
+lagfs_stop rel
 done_testing
