@@ -59,7 +59,8 @@ void report_print_line(const struct iter_result *r, enum mitigation m,
 		len = app(line, sizeof(line), len, "lane %u: error: %s%s",
 			  r->lane, r->err, k ? "; " : "");
 	if (r->error && !k) {
-		narrate_wrap(out, head, "     ", line);
+		/* An error is one line, as every error message is. */
+		fprintf(out, "%s%s\n", head, line);
 		return;
 	}
 	rel(o, sizeof(o), r->t_open, k);
