@@ -6,8 +6,9 @@
 . "$(dirname "$0")/../lib.sh"
 
 cd "$TOP" || exit 1
-# dry NAME ARGS...: make -n -B ARGS into $T/NAME (every command it would run)
-dry() { local n=$1; shift; make -n -B --no-print-directory B="$T/b" "$@" >"$T/$n" 2>&1; }
+# dry NAME ARGS...: make -n -B ARGS into $T/NAME (every command it would
+# run), as a user would: without CI's or a developer's DEVELOPER=1.
+dry() { local n=$1; shift; env -u DEVELOPER make -n -B --no-print-directory B="$T/b" DEVELOPER= "$@" >"$T/$n" 2>&1; }
 
 dry all all
 ok "make: builds lagfs and lagrace" grep -q -- "-o $T/b/lagfs " "$T/all"
