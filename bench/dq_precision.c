@@ -26,6 +26,8 @@
 #include "delay_queue.h"
 #include "duration.h"
 #include "mono_cond.h"
+#include "clock.h"
+#include "procfs.h"
 
 struct bench;
 
@@ -47,18 +49,6 @@ struct bench {
 	pthread_cond_t done;	/* CLOCK_MONOTONIC */
 };
 
-struct proc_status {
-	long threads;
-	long vmrss_kb;
-};
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static struct timespec ns_ts(uint64_t ns)
 {
@@ -72,7 +62,7 @@ static void fire(struct dq_item *item, enum dq_reason why)
 	struct bench *b = it->b;
 
 	(void)why;
-	it->fired = now_ns();
+	it->fired = lag_now_ns();
 	if (atomic_fetch_add(&b->fired, 1) + 1 == b->n) {
 		pthread_mutex_lock(&b->lock);
 		pthread_cond_signal(&b->done);
@@ -143,31 +133,16 @@ static void parse_args(struct bench *b, int argc, char **argv)
 		usage(argv[0]);
 }
 
-static void read_status(struct proc_status *ps)
-{
-	char line[256];
-	FILE *f = fopen("/proc/self/status", "r");
-
-	ps->threads = ps->vmrss_kb = -1;
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		sscanf(line, "Threads: %ld", &ps->threads);
-		sscanf(line, "VmRSS: %ld", &ps->vmrss_kb);
-	}
-	fclose(f);
-}
-
 /* Item i arrives at start + i * spread / n; park each once its time came,
  * sleeping between arrivals (bursts, like real requests). */
 static int park_all(struct bench *b, struct delay_queue *q)
 {
-	uint64_t start = now_ns();
+	uint64_t start = lag_now_ns();
 	unsigned long i = 0;
 
 	while (i < b->n) {
 		uint64_t arrive = start + (uint64_t)((double)b->spread * i / b->n);
-		uint64_t now = now_ns();
+		uint64_t now = lag_now_ns();
 		struct bitem *it = &b->items[i];
 
 		if (now < arrive) {
@@ -189,7 +164,7 @@ static int park_all(struct bench *b, struct delay_queue *q)
 
 static int wait_all(struct bench *b)
 {
-	uint64_t end = now_ns() + b->delay + b->spread + 30 * 1000000000ull;
+	uint64_t end = lag_now_ns() + b->delay + b->spread + 30 * 1000000000ull;
 	int rc = 0;
 
 	pthread_mutex_lock(&b->lock);
@@ -278,7 +253,7 @@ int main(int argc, char **argv)
 	/* Sampled while (nearly) everything is still parked: the first
 	 * deadline is `delay` after the first arrival. */
 	parked = dq_parked(q);
-	read_status(&ps);
+	proc_status_read(getpid(), &ps);
 	if (wait_all(&b) != 0) {
 		fprintf(stderr, "dq_precision: only %lu of %lu fired\n",
 			atomic_load(&b.fired), b.n);

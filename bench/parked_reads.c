@@ -61,6 +61,7 @@
 #include <unistd.h>
 
 #include "lag_event.h"
+#include "procfs.h"
 
 #define BLOCK 4096u
 #define RING_MAX 32768u		/* IORING_MAX_ENTRIES */
@@ -74,12 +75,6 @@ struct opts {
 	uint64_t delay_ns;
 	const char *mnt, *back, *log;
 	long pid;
-};
-
-struct proc_sample {
-	long threads;
-	long vmrss_kb;
-	long vmhwm_kb;
 };
 
 /* One park or completion event of one of our reads. */
@@ -107,11 +102,6 @@ struct log_tail {
 	unsigned long bad_lines, other_delay, not_delay, bad_result;
 	int64_t other_delay_ns;
 };
-
-static uint64_t now_ns(void)
-{
-	return lag_now_ns();
-}
 
 __attribute__((noreturn))
 static void usage(const char *argv0)
@@ -182,48 +172,12 @@ static void *xmalloc(size_t n)
 
 /* --- /proc/PID/status ---------------------------------------------------- */
 
-static int read_status(long pid, struct proc_sample *ps)
-{
-	char path[64], line[256];
-	FILE *f;
-
-	ps->threads = ps->vmrss_kb = ps->vmhwm_kb = -1;
-	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		sscanf(line, "Threads: %ld", &ps->threads);
-		sscanf(line, "VmRSS: %ld", &ps->vmrss_kb);
-		sscanf(line, "VmHWM: %ld", &ps->vmhwm_kb);
-	}
-	fclose(f);
-	return ps->threads < 0 ? -1 : 0;
-}
-
 /* CPU time (user + system) of the whole process so far, in ms. */
 static double proc_cpu_ms(long pid)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long ut, st;
-	ssize_t n;
-	int fd;
+	struct proc_stat ps;
 
-	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	/* Fields after the ")" of comm: state is field 3, utime 14, stime 15. */
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-			 "%llu %llu", &ut, &st) != 2)
-		return -1;
-	return (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+	return proc_stat_read((pid_t)pid, &ps) < 0 ? -1 : ps.cpu_us / 1e3;
 }
 
 static double self_cpu_ms(void)
@@ -235,7 +189,7 @@ static double self_cpu_ms(void)
 	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 }
 
-static void sample_max(struct proc_sample *max, const struct proc_sample *s)
+static void sample_max(struct proc_status *max, const struct proc_status *s)
 {
 	if (s->threads > max->threads)
 		max->threads = s->threads;
@@ -608,7 +562,7 @@ static unsigned long reap(const struct opts *o, struct run *r)
 	}
 	if (got) {
 		r->done += got;
-		r->t_last_cqe = now_ns();
+		r->t_last_cqe = lag_now_ns();
 	}
 	return got;
 }
@@ -666,7 +620,7 @@ static int submit_all(const struct opts *o, struct run *r, const int *fds)
 {
 	unsigned long i = 0;
 
-	r->t_submit0 = now_ns();
+	r->t_submit0 = lag_now_ns();
 	for (unsigned k = 0; k < r->nrings; k++) {
 		unsigned long queued = 0;
 		int rc;
@@ -690,7 +644,7 @@ static int submit_all(const struct opts *o, struct run *r, const int *fds)
 			return -1;
 		}
 	}
-	r->t_submitted = now_ns();
+	r->t_submitted = lag_now_ns();
 	return 0;
 }
 
@@ -727,7 +681,7 @@ int main(int argc, char **argv)
 	struct opts o;
 	struct run r = { 0 };
 	struct log_tail lt;
-	struct proc_sample s, parked_max = { -1, -1, -1 },
+	struct proc_status s, parked_max = { -1, -1, -1 },
 			   run_max = { -1, -1, -1 }, at_n = { -1, -1, -1 };
 	struct result res;
 	uint64_t t_all_parked = 0, deadline, t0;
@@ -737,7 +691,7 @@ int main(int argc, char **argv)
 	int *fds, rc = 0;
 
 	parse_args(&o, argc, argv);
-	if (read_status(o.pid, &s) < 0) {
+	if (proc_status_read((pid_t)o.pid, &s) < 0) {
 		fprintf(stderr, "parked_reads: no process %ld (/proc/%ld/status)"
 			"\n", o.pid, o.pid);
 		return 2;
@@ -756,7 +710,7 @@ int main(int argc, char **argv)
 		remove_files(&o, fds);
 		return 1;
 	}
-	t0 = now_ns();
+	t0 = lag_now_ns();
 	if (log_open(&lt, o.log, t0) < 0) {
 		remove_files(&o, fds);
 		return 1;
@@ -778,20 +732,20 @@ int main(int argc, char **argv)
 	 * is sampled every RUN_POLL_MS only.
 	 */
 	deadline = r.t_submitted + o.delay_ns + WAIT_LIMIT_S * 1000000000ull;
-	while (r.done < o.n && now_ns() < deadline) {
+	while (r.done < o.n && lag_now_ns() < deadline) {
 		if (parked_phase)
 			log_poll(&lt, o.delay_ns);
 		/* Completions first: a sample after one is not "parked". */
 		if (reap(&o, &r) || lt.dones.n)
 			parked_phase = false;
-		if (read_status(o.pid, &s) == 0) {
+		if (proc_status_read((pid_t)o.pid, &s) == 0) {
 			samples++;
 			sample_max(&run_max, &s);
 			if (parked_phase)
 				sample_max(&parked_max, &s);
 			if (parked_phase && !t_all_parked &&
 			    lt.parks.n >= o.n) {
-				t_all_parked = now_ns();
+				t_all_parked = lag_now_ns();
 				at_n = s;
 			}
 		}
@@ -801,7 +755,7 @@ int main(int argc, char **argv)
 	reap(&o, &r);
 	cpu1 = proc_cpu_ms(o.pid);
 	self1 = self_cpu_ms();
-	if (read_status(o.pid, &s) == 0)
+	if (proc_status_read((pid_t)o.pid, &s) == 0)
 		sample_max(&run_max, &s);
 	if (r.done < o.n) {
 		fprintf(stderr, "parked_reads: only %lu of %lu reads completed "
@@ -811,13 +765,13 @@ int main(int argc, char **argv)
 	}
 	/* The writer thread logs the last completions a moment later (no
 	 * point waiting for those of reads that never completed). */
-	deadline = now_ns() + (r.done == o.n ? 10 * 1000000000ull : 0);
+	deadline = lag_now_ns() + (r.done == o.n ? 10 * 1000000000ull : 0);
 	do {
 		log_poll(&lt, o.delay_ns);
 		if (lt.dones.n >= o.n && lt.parks.n >= o.n)
 			break;
 		usleep(10000);
-	} while (now_ns() < deadline);
+	} while (lag_now_ns() < deadline);
 
 	pair_up(&lt, &res);
 	wall_ms = r.done == o.n ? (double)(r.t_last_cqe - r.t_submit0) / 1e6
@@ -863,7 +817,7 @@ int main(int argc, char **argv)
 	       res.max, res.early, res.parked_max, parked_max.threads,
 	       (double)parked_max.vmrss_kb / 1024.0, run_max.threads,
 	       r.errors, wall_ms < 0 ? "NOT all done" : "all done",
-	       wall_ms < 0 ? (double)(now_ns() - r.t_submit0) / 1e6 : wall_ms);
+	       wall_ms < 0 ? (double)(lag_now_ns() - r.t_submit0) / 1e6 : wall_ms);
 	fflush(stdout);
 	if (r.errors || r.bad_data || res.pairs < o.n)
 		rc = 1;

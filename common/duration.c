@@ -4,6 +4,8 @@
  */
 #include "duration.h"
 
+#include "base.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,7 +23,7 @@ static const struct unit units[] = {
 	{ "ns", 1ull },
 };
 
-#define N_UNITS (sizeof(units) / sizeof(units[0]))
+#define N_UNITS ARRAY_SIZE(units)
 
 static bool is_digit(char c)
 {

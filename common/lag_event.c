@@ -16,6 +16,9 @@
 
 #include <json-c/json.h>
 
+#include "report_err.h"
+#include "utf8.h"
+
 /* ---- writing ---------------------------------------------------------- */
 
 static const char hex_digits[] = "0123456789abcdef";
@@ -63,43 +66,6 @@ static void put_i64(struct out *o, int64_t v)
 	} else {
 		put_u64(o, (uint64_t)v);
 	}
-}
-
-/*
- * Length of the valid UTF-8 sequence starting at p (1..4), or 0 if the byte
- * at p does not start one. Follows Unicode table 3-7, which rules out
- * overlongs, UTF-16 surrogates and code points above U+10FFFF.
- */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
-	size_t need;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		need = 2;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		need = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		need = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	} else {
-		return 0;
-	}
-	if (n < need || p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < need; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	return need;
 }
 
 static void put_escaped_ctl(struct out *o, unsigned char c)
@@ -279,19 +245,6 @@ void lag_event_set_path(struct lag_event *e, const char *path, size_t len)
 
 /* ---- reading ---------------------------------------------------------- */
 
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 enum kind { K_U64, K_I64, K_U32, K_INT, K_STR, K_PATH };
 
 struct field {
@@ -329,8 +282,6 @@ static const struct field optional[] = {
 	F(detail, K_STR, detail),
 };
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
 /* Whether an integer fits the field; json-c clamps what is beyond 64 bits. */
 static bool int_fits(enum kind kind, int64_t s, uint64_t u)
 {
@@ -351,11 +302,11 @@ static int get_int(struct json_object *v, const struct field *f,
 	uint64_t u;
 
 	if (!json_object_is_type(v, json_type_int))
-		return fail(err, errlen, "key '%s': not an integer", f->key);
+		return errf(err, errlen, "key '%s': not an integer", f->key);
 	s = json_object_get_int64(v);
 	u = s < 0 ? 0 : json_object_get_uint64(v);
 	if (!int_fits(f->kind, s, u))
-		return fail(err, errlen, "key '%s': out of range", f->key);
+		return errf(err, errlen, "key '%s': out of range", f->key);
 	switch (f->kind) {
 	case K_U64: *(uint64_t *)dst = u; break;
 	case K_I64: *(int64_t *)dst = s; break;
@@ -372,13 +323,13 @@ static int get_bytes(struct json_object *v, const char *key, size_t max,
 	int len;
 
 	if (!json_object_is_type(v, json_type_string))
-		return fail(err, errlen, "key '%s': not a string", key);
+		return errf(err, errlen, "key '%s': not a string", key);
 	len = json_object_get_string_len(v);
 	*s = json_object_get_string(v);
 	if (len < 0 || !*s)
-		return fail(err, errlen, "key '%s': bad string", key);
+		return errf(err, errlen, "key '%s': bad string", key);
 	if ((size_t)len > max)
-		return fail(err, errlen, "key '%s': string longer than %zu bytes",
+		return errf(err, errlen, "key '%s': string longer than %zu bytes",
 			    key, max);
 	*n = (size_t)len;
 	return 0;
@@ -414,12 +365,12 @@ static int decode_hex(const char *s, size_t n, struct lag_event *e,
 		      char *err, size_t errlen)
 {
 	if (n % 2)
-		return fail(err, errlen, "key 'path_hex': odd number of digits");
+		return errf(err, errlen, "key 'path_hex': odd number of digits");
 	for (size_t i = 0; i < n; i += 2) {
 		int hi = hex_val(s[i]), lo = hex_val(s[i + 1]);
 
 		if (hi < 0 || lo < 0)
-			return fail(err, errlen,
+			return errf(err, errlen,
 				    "key 'path_hex': not a hex digit");
 		e->path[i / 2] = (char)(hi << 4 | lo);
 	}
@@ -437,7 +388,7 @@ static int get_path(struct json_object *obj, struct lag_event *e,
 	size_t n;
 
 	if (!json_object_object_get_ex(obj, "path", &v))
-		return fail(err, errlen, "missing key 'path'");
+		return errf(err, errlen, "missing key 'path'");
 	/* the lossy form may be up to 3 bytes per raw byte */
 	if (get_bytes(v, "path", 3 * LAG_PATH_MAX, &s, &n, err, errlen))
 		return -1;
@@ -448,7 +399,7 @@ static int get_path(struct json_object *obj, struct lag_event *e,
 		return decode_hex(s, n, e, err, errlen);
 	}
 	if (n > LAG_PATH_MAX)
-		return fail(err, errlen, "key 'path': string longer than %d bytes",
+		return errf(err, errlen, "key 'path': string longer than %d bytes",
 			    LAG_PATH_MAX);
 	memcpy(e->path, s, n);
 	e->path[n] = '\0';
@@ -461,7 +412,7 @@ static int fill(struct json_object *obj, struct lag_event *e, char *err,
 {
 	struct json_object *v;
 
-	for (size_t i = 0; i < N(mandatory); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(mandatory); i++) {
 		const struct field *f = &mandatory[i];
 
 		if (f->kind == K_PATH) {
@@ -470,11 +421,11 @@ static int fill(struct json_object *obj, struct lag_event *e, char *err,
 			continue;
 		}
 		if (!json_object_object_get_ex(obj, f->key, &v))
-			return fail(err, errlen, "missing key '%s'", f->key);
+			return errf(err, errlen, "missing key '%s'", f->key);
 		if (get_field(v, f, e, err, errlen))
 			return -1;
 	}
-	for (size_t i = 0; i < N(optional); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(optional); i++) {
 		const struct field *f = &optional[i];
 
 		if (json_object_object_get_ex(obj, f->key, &v) &&
@@ -502,14 +453,14 @@ static int parse_obj(struct json_tokener *tok, const char *line, size_t len,
 	obj = json_tokener_parse_ex(tok, line, (int)len);
 	jerr = json_tokener_get_error(tok);
 	if (!obj && jerr == json_tokener_continue)
-		return fail(err, errlen, "not JSON: unexpected end of line");
+		return errf(err, errlen, "not JSON: unexpected end of line");
 	if (!obj && jerr != json_tokener_success)
-		return fail(err, errlen, "not JSON: %s",
+		return errf(err, errlen, "not JSON: %s",
 			    json_tokener_error_desc(jerr));
 	if (!json_object_is_type(obj, json_type_object))
-		rc = fail(err, errlen, "not a JSON object");
+		rc = errf(err, errlen, "not a JSON object");
 	else if (json_tokener_get_parse_end(tok) != len)
-		rc = fail(err, errlen, "trailing garbage after the JSON object");
+		rc = errf(err, errlen, "trailing garbage after the JSON object");
 	else
 		rc = fill(obj, e, err, errlen);
 	json_object_put(obj);
@@ -526,7 +477,7 @@ int lag_event_parse(const char *line, size_t len, struct lag_event *e,
 		err[0] = '\0';
 	memset(e, 0, sizeof(*e));
 	if (!line)
-		return fail(err, errlen, "no line");
+		return errf(err, errlen, "no line");
 	while (len && is_space(line[len - 1]))
 		len--;
 	while (len && is_space(*line)) {
@@ -534,18 +485,18 @@ int lag_event_parse(const char *line, size_t len, struct lag_event *e,
 		len--;
 	}
 	if (!len)
-		return fail(err, errlen, "empty line");
+		return errf(err, errlen, "empty line");
 	/* also spares json-c a bare number, which it cannot tell is complete */
 	if (*line != '{')
-		return fail(err, errlen, "not a JSON object");
+		return errf(err, errlen, "not a JSON object");
 	/* json-c takes an int length and would stop at a NUL byte */
 	if (len > INT_MAX)
-		return fail(err, errlen, "line too long");
+		return errf(err, errlen, "line too long");
 	if (memchr(line, '\0', len))
-		return fail(err, errlen, "not JSON: NUL byte in line");
+		return errf(err, errlen, "not JSON: NUL byte in line");
 	tok = json_tokener_new();
 	if (!tok)
-		return fail(err, errlen, "out of memory");
+		return errf(err, errlen, "out of memory");
 	rc = parse_obj(tok, line, len, e, err, errlen);
 	json_tokener_free(tok);
 	if (rc)

@@ -53,6 +53,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "clock.h"
+
 #define LAG_EV_START "start"
 #define LAG_EV_OPEN "open"
 #define LAG_EV_CREATE "create"
@@ -90,13 +92,6 @@ struct lag_event {
 	char detail[256];
 	int path_cut;        /* set by lag_event_set_path when it cut */
 };
-
-static inline uint64_t lag_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* Zero an event and set t_ns to now and ev to kind. */
 void lag_event_init(struct lag_event *e, const char *kind);

@@ -15,6 +15,9 @@
 #include <unistd.h>
 
 #include "workdir.h"
+#include "mountinfo.h"
+#include "report_err.h"
+#include "small_file.h"
 
 static const char *const trace_dirs[] = {
 	"/sys/kernel/tracing/instances",
@@ -24,35 +27,29 @@ static const char *const trace_dirs[] = {
 
 static unsigned left;   /* things of dead runs that could not be removed */
 
-__attribute__((format(printf, 1, 2)))
-static void cannot(const char *fmt, ...)
+/* One line on stderr, and one more thing left behind. */
+#define cannot(...) (left++, error(__VA_ARGS__))
+
+struct deepest {
+	const char *dir;
+	size_t dlen, best;
+	char *mp, *type;
+	size_t cap, tcap;
+};
+
+static int deeper(const char *point, const char *fstype, void *arg)
 {
-	va_list ap;
+	struct deepest *d = arg;
+	size_t plen = strlen(point);
 
-	fprintf(stderr, "lagrace cleanup: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	left++;
-}
-
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unescape(char *s)
-{
-	char *o = s;
-
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
-		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
-				      (s[3] - '0'));
-			s += 3;
-		} else {
-			*o++ = *s;
-		}
+	if (!strncmp(point, d->dir, d->dlen) &&
+	    (point[d->dlen] == '/' || point[d->dlen] == '\0') &&
+	    plen > d->best) {
+		d->best = plen;
+		snprintf(d->mp, d->cap, "%s", point);
+		snprintf(d->type, d->tcap, "%s", fstype);
 	}
-	*o = '\0';
+	return 0;
 }
 
 /* The deepest mount at or below dir, in our mount namespace: 0, or -1 when
@@ -60,34 +57,12 @@ static void unescape(char *s)
 static int deepest_mount(const char *dir, char *mp, size_t cap, char *type,
 			 size_t tcap)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "r");
-	size_t dlen = strlen(dir), best = 0;
-	char *line = NULL;
-	size_t n = 0;
+	struct deepest d = { .dir = dir, .dlen = strlen(dir), .mp = mp,
+			     .type = type, .cap = cap, .tcap = tcap };
 
-	if (!f)
+	if (mountinfo_each(deeper, &d) < 0)
 		return -1;
-	while (getline(&line, &n, f) > 0) {
-		char point[PATH_MAX], fstype[64] = "?", *dash;
-		size_t plen;
-
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", point) != 1)
-			continue;
-		dash = strstr(line, " - ");
-		if (dash)
-			sscanf(dash + 3, "%63s", fstype);
-		unescape(point);
-		plen = strlen(point);
-		if (strncmp(point, dir, dlen) ||
-		    (point[dlen] != '/' && point[dlen] != '\0') || plen <= best)
-			continue;
-		best = plen;
-		snprintf(mp, cap, "%s", point);
-		snprintf(type, tcap, "%s", fstype);
-	}
-	free(line);
-	fclose(f);
-	return best ? 0 : -1;
+	return d.best ? 0 : -1;
 }
 
 /* Unmount a dead run's mount: as root directly; as a user through
@@ -198,18 +173,11 @@ static void clean_tmpdir(const char *tmp)
  * process named lagrace (a PID reused by another program is not). */
 static bool lagrace_alive(long pid)
 {
-	char path[64], comm[32] = "";
-	int fd;
-	ssize_t n;
+	char path[64], comm[32];
 
 	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, comm, sizeof(comm) - 1);
-	close(fd);
-	comm[n > 0 ? n : 0] = '\0';
-	return !strcmp(comm, "lagrace\n");
+	return small_file_read(path, comm, sizeof(comm)) > 0 &&
+	       !strcmp(comm, "lagrace\n");
 }
 
 static void clean_trace(const char *instances)
@@ -245,6 +213,7 @@ int cleanup_main(int argc, char **argv)
 {
 	const char *tmp = getenv("TMPDIR");
 
+	set_prog_name("lagrace cleanup");
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		printf("usage: lagrace cleanup\n"
 		       "Removes what runs of lagrace that are no longer alive "

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base.h"
+#include "procfs.h"
+#include "small_file.h"
 #include "verdict.h"
 
 #define MS 1000000ull
@@ -39,12 +43,17 @@ struct iter {
 	bool hold_released;
 };
 
-static void fail(struct iter *it, const char *fmt, const char *a)
+/* The iteration could not run: the first reason is the one kept. */
+PRINTF(2, 3) static void fail(struct iter *it, const char *fmt, ...)
 {
-	if (!it->r->error) {
-		it->r->error = 1;
-		snprintf(it->r->err, sizeof(it->r->err), fmt, a);
-	}
+	va_list ap;
+
+	if (it->r->error)
+		return;
+	it->r->error = 1;
+	va_start(ap, fmt);
+	vsnprintf(it->r->err, sizeof(it->r->err), fmt, ap);
+	va_end(ap);
 }
 
 static void record(struct iter *it, const struct lag_event *e)
@@ -254,18 +263,9 @@ static void close_in_flight(struct iter *it)
 static ssize_t read_proc(pid_t pid, const char *what, char *buf, size_t cap)
 {
 	char path[64];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, what);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, cap - 1);
-	close(fd);
-	if (n >= 0)
-		buf[n] = '\0';
-	return n;
+	return small_file_read(path, buf, cap);
 }
 
 /*
@@ -277,19 +277,15 @@ static ssize_t read_proc(pid_t pid, const char *what, char *buf, size_t cap)
  */
 static bool child_exiting(pid_t pid)
 {
-	char buf[512], wchan[128], *p, state;
-	unsigned long flags = 0;
+	struct proc_stat ps;
+	char wchan[128];
 
-	if (read_proc(pid, "stat", buf, sizeof(buf)) <= 0)
-		return true; /* gone */
-	p = strrchr(buf, ')'); /* the name may hold spaces and parens */
-	if (!p || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %lu", &state,
-			 &flags) != 2)
-		return false;
-	if (state == 'Z' || (flags & 0x4 /* PF_EXITING */))
+	if (proc_stat_read(pid, &ps) < 0)
+		return errno == ENOENT; /* gone */
+	if (ps.state == 'Z' || (ps.flags & PROC_PF_EXITING))
 		return true;
-	return state == 'D' && read_proc(pid, "wchan", wchan,
-					 sizeof(wchan)) > 0 &&
+	return ps.state == 'D' && read_proc(pid, "wchan", wchan,
+					    sizeof(wchan)) > 0 &&
 	       !strncmp(wchan, "io_", 3);
 }
 
@@ -494,7 +490,7 @@ static void finish_lagfs(struct iter *it)
 			return;
 		}
 	}
-	fail(it, "lagfs did not mount again after the unmount%s", "");
+	fail(it, "lagfs did not mount again after the unmount");
 	lagfs_proc_stop(it->lp);
 }
 
@@ -512,21 +508,15 @@ static uint64_t tv_us(struct timeval tv)
 static void cpu_so_far(struct iter *it, struct iter_result *r)
 {
 	struct rusage self, kids;
-	char buf[512], *p;
-	unsigned long ut, st;
+	struct proc_stat ps;
 
 	if (getrusage(RUSAGE_SELF, &self) == 0 &&
 	    getrusage(RUSAGE_CHILDREN, &kids) == 0)
 		r->lane_cpu_us = tv_us(self.ru_utime) + tv_us(self.ru_stime) +
 				 tv_us(kids.ru_utime) + tv_us(kids.ru_stime);
-	/* lagfs runs on until the lane ends: ask /proc (fields 14, 15). */
-	if (it->lp->pid > 0 && read_proc(it->lp->pid, "stat", buf,
-					  sizeof(buf)) > 0 &&
-	    (p = strrchr(buf, ')')) &&
-	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-		   &ut, &st) == 2)
-		r->lagfs_cpu_us = (ut + st) * 1000000u /
-				  (uint64_t)sysconf(_SC_CLK_TCK);
+	/* lagfs runs on until the lane ends: ask /proc. */
+	if (it->lp->pid > 0 && proc_stat_read(it->lp->pid, &ps) == 0)
+		r->lagfs_cpu_us = ps.cpu_us;
 }
 
 static int ev_kind(const struct ev_rec *e)

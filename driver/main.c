@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "report_err.h"
 #include "explain_cmd.h"
 #include "lag_event.h"
 #include "lane.h"
@@ -132,6 +133,7 @@ int main(int argc, char **argv)
 	bool stopping = false;
 	int pfd[2];
 
+	set_prog_name("lagrace");
 	if (argc > 1 && !strcmp(argv[1], "matrix"))
 		return matrix_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "explain"))

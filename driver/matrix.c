@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base.h"
 #include "options.h"
 #include "runinfo.h"
 
@@ -327,7 +328,7 @@ int matrix_main(int argc, char **argv)
 	printf("| child IO | reproduced | late release | EBUSY | not both | busy p50 | release after reap p50 | command |\n");
 	printf("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
 	fflush(stdout);
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]) && !stopping; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(rows) && !stopping; i++) {
 		if (ftruncate(fd, 0) < 0) {
 			failed = 1;
 			break;

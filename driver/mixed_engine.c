@@ -32,6 +32,8 @@
 
 #include "engine.h"
 
+#include "base.h"
+
 #define MIX_SLOTS  4   /* files open at once, at most */
 #define MIX_NEW    4   /* mix-0.lag ... mix-3.lag */
 #define MIX_MAX_IO 8   /* io_uring (and aio) reads in flight, at most */
@@ -370,7 +372,7 @@ static const struct mix_op {
 	{ "scratch",     1, mix_op_scratch },
 	{ "create",      1, mix_op_create },
 };
-#define MIX_NOPS (sizeof(mix_ops) / sizeof(mix_ops[0]))
+#define MIX_NOPS ARRAY_SIZE(mix_ops)
 
 static const struct mix_op *mix_choose(struct mix *m)
 {

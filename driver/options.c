@@ -12,6 +12,7 @@
 #include "duration.h"
 #include "scenario.h"
 #include "version.h"
+#include "report_err.h"
 
 #define MS 1000000ull
 
@@ -101,19 +102,6 @@ void options_usage(FILE *to)
 "1 one did, 125 could not run (for git bisect run).\n");
 }
 
-__attribute__((format(printf, 1, 2), noreturn))
-static void usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "lagrace: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	exit(2);
-}
-
 static unsigned count(const char *opt, const char *s, unsigned min,
 		      unsigned max)
 {
@@ -123,7 +111,7 @@ static unsigned count(const char *opt, const char *s, unsigned min,
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (!*s || *end || errno || *s == '-' || v < min || v > max)
-		usage_error("%s '%s': need a whole number from %u to %u", opt, s,
+		die_usage("%s '%s': need a whole number from %u to %u", opt, s,
 			    min, max);
 	return (unsigned)v;
 }
@@ -134,9 +122,9 @@ static uint64_t dur(const char *opt, const char *s)
 	uint64_t ns;
 
 	if (duration_parse(s, &ns, &why) < 0)
-		usage_error("%s '%s': %s", opt, s, why);
+		die_usage("%s '%s': %s", opt, s, why);
 	if (ns == DURATION_INF)
-		usage_error("%s '%s': must be finite", opt, s);
+		die_usage("%s '%s': must be finite", opt, s);
 	return ns;
 }
 
@@ -148,7 +136,7 @@ static enum mitigation mitigation(const char *s)
 	for (unsigned i = 0; i < 4; i++)
 		if (!strcmp(s, names[i]))
 			return (enum mitigation)i;
-	usage_error("unknown mitigation '%s' (none, retry, wait-release, lazy)",
+	die_usage("unknown mitigation '%s' (none, retry, wait-release, lazy)",
 		    s);
 }
 
@@ -184,7 +172,7 @@ static void apply(struct race_cfg *c, const struct overrides *o)
 	int n = 0;
 
 	if (o->engine && !(c->engine = engine_find(o->engine)))
-		usage_error("unknown engine '%s' (uring, aio, sync, mixed)",
+		die_usage("unknown engine '%s' (uring, aio, sync, mixed)",
 			    o->engine);
 	if (o->direct >= 0) c->eo.direct = o->direct;
 	if (o->async >= 0) c->eo.async = o->async;
@@ -208,28 +196,28 @@ static void apply(struct race_cfg *c, const struct overrides *o)
 static void check(struct race_cfg *c)
 {
 	if (c->mount_dir && (!c->mount_log || !c->mount_control))
-		usage_error("--mount needs --log FILE and --control SOCK of "
+		die_usage("--mount needs --log FILE and --control SOCK of "
 			    "that lagfs");
 	if (!c->mount_dir && (c->mount_log || c->mount_control))
-		usage_error("--log and --control go with --mount");
+		die_usage("--log and --control go with --mount");
 	if (c->mount_dir && c->jobs > 1)
-		usage_error("--mount runs one lane: --jobs must be 1");
+		die_usage("--mount runs one lane: --jobs must be 1");
 	if (c->eo.bs % 4096)
-		usage_error("--bs '%zu': need a multiple of 4096", c->eo.bs);
+		die_usage("--bs '%zu': need a multiple of 4096", c->eo.bs);
 	if (c->eo.bs * c->eo.qd > ENGINE_FILE_SIZE * c->eo.nfiles)
-		usage_error("--qd %u of --bs %zu do not fit in %u files",
+		die_usage("--qd %u of --bs %zu do not fit in %u files",
 			    c->eo.qd, c->eo.bs, c->eo.nfiles);
 	if (c->eo.close_in_flight && !c->engine->closes_in_flight)
-		usage_error("--close-in-flight: engine '%s' cannot close its "
+		die_usage("--close-in-flight: engine '%s' cannot close its "
 			    "files with IO in flight (uring can)",
 			    c->engine->name);
 	if (c->eo.close_in_flight && c->arrival != ARRIVE_PARK)
-		usage_error("--close-in-flight needs IO that lagfs holds "
+		die_usage("--close-in-flight needs IO that lagfs holds "
 			    "(not --scenario %s)", c->scenario);
 	if (c->expect != EXPECT_NONE && c->bisect)
-		usage_error("--bisect and --expect exclude each other");
+		die_usage("--bisect and --expect exclude each other");
 	if (c->tap && c->json_path && !strcmp(c->json_path, "-"))
-		usage_error("--json - and --tap both want standard output");
+		die_usage("--json - and --tap both want standard output");
 }
 
 /* --explain tells one iteration: say what it overrides. */
@@ -264,7 +252,7 @@ void options_parse(int argc, char **argv, struct race_cfg *c)
 		case O_EXPECT:
 			if (!strcmp(optarg, "race")) c->expect = EXPECT_RACE;
 			else if (!strcmp(optarg, "clean")) c->expect = EXPECT_CLEAN;
-			else usage_error("--expect '%s': race or clean", optarg);
+			else die_usage("--expect '%s': race or clean", optarg);
 			break;
 		case O_BISECT: c->bisect = true; break;
 		case O_JSON: c->json_path = optarg; break;
@@ -279,7 +267,7 @@ void options_parse(int argc, char **argv, struct race_cfg *c)
 		case O_NO_ASYNC: o.async = 0; break;
 		case O_RW:
 			if (strcmp(optarg, "read") && strcmp(optarg, "write"))
-				usage_error("--rw '%s': read or write", optarg);
+				die_usage("--rw '%s': read or write", optarg);
 			o.write = !strcmp(optarg, "write");
 			break;
 		case O_QD: o.qd = count("--qd", optarg, 1, 4096); break;
@@ -294,7 +282,7 @@ void options_parse(int argc, char **argv, struct race_cfg *c)
 			c->limit_ns = dur("--limit", optarg);
 			/* No time to wait for anything: every iteration fails. */
 			if (!c->limit_ns)
-				usage_error("--limit '%s': must be more than 0",
+				die_usage("--limit '%s': must be more than 0",
 					    optarg);
 			break;
 		case O_SEED: c->seed = count("--seed", optarg, 0, UINT_MAX); break;
@@ -306,19 +294,19 @@ void options_parse(int argc, char **argv, struct race_cfg *c)
 		case O_EXPLAIN: c->explain = true; break;
 		case 'h': case O_HELP: options_usage(stdout); exit(0);
 		case O_VERSION: printf("lagrace %s\n", LAG_VERSION); exit(0);
-		case ':': usage_error("option '%s' needs an argument", argv[optind - 1]);
+		case ':': die_usage("option '%s' needs an argument", argv[optind - 1]);
 		default:
 			/* getopt has not moved past a short option in a cluster */
 			if (optopt)
-				usage_error("unknown option '-%c' (try 'lagrace --help')", optopt);
-			usage_error("unknown option '%s' (try 'lagrace --help')", argv[optind - 1]);
+				die_usage("unknown option '-%c' (try 'lagrace --help')", optopt);
+			die_usage("unknown option '%s' (try 'lagrace --help')", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
+		die_usage("unexpected argument '%s'", argv[optind]);
 	sc = scenario_find(c->scenario);
 	if (!sc)
-		usage_error("unknown scenario '%s' (async-dio, exit-punt, chance)",
+		die_usage("unknown scenario '%s' (async-dio, exit-punt, chance)",
 			    c->scenario);
 	sc->apply(c);
 	apply(c, &o);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base.h"
 #include "verdict.h"
 
 /* lagrace's timestamps, by their JSON names. */
@@ -28,7 +29,7 @@ static const struct { const char *name; size_t off; } times[] = {
 	{ "umount_done", offsetof(struct iter_result, t_umount_done) },
 	{ "end", offsetof(struct iter_result, t_end) },
 };
-#define N_TIMES (sizeof(times) / sizeof(times[0]))
+#define N_TIMES ARRAY_SIZE(times)
 
 static const char *const ev_names[IEV_N] = {
 	[IEV_OPEN] = "open", [IEV_CREATE] = "create", [IEV_PARK] = "park",
@@ -44,7 +45,7 @@ static const char *const hold_names[] = {
 	[HOLD_WAIT_RELEASE] = "wait_release", [HOLD_LAZY] = "lazy",
 	[HOLD_CLEANUP] = "cleanup",
 };
-#define N_HOLD (sizeof(hold_names) / sizeof(hold_names[0]))
+#define N_HOLD ARRAY_SIZE(hold_names)
 
 static uint64_t *tfield(struct iter_result *r, size_t i)
 {

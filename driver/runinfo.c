@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base.h"
 #include "lag_event.h"
 #include "version.h"
 
@@ -64,7 +65,7 @@ int runinfo_hz_nearest(double measured)
 {
 	static const int known[] = { 100, 250, 300, 1000 };
 
-	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(known); i++)
 		if (measured >= known[i] * 0.9 && measured <= known[i] * 1.1)
 			return known[i];
 	return 0;
@@ -196,7 +197,7 @@ static bool path_opt(const char *a)
 	static const char *const opts[] = { "--json", "--svg", "--lagfs",
 					    "--mount", "--log", "--control" };
 
-	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++)
 		if (!strcmp(a, opts[i]))
 			return true;
 	return false;

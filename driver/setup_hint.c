@@ -1,4 +1,5 @@
 #include "setup_hint.h"
+#include "small_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -62,18 +63,10 @@ void setup_hint_fuse(const char *dev, const char *filesystems, char *out,
 static long sysctl_of(const char *sysctl_dir, const char *name)
 {
 	char path[512], buf[32];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", sysctl_dir, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (small_file_read(path, buf, sizeof(buf)) <= 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
 	return strtol(buf, NULL, 10);
 }
 

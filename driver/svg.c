@@ -17,6 +17,7 @@
 
 #include "story.h"
 #include "verdict.h"
+#include "utf8.h"
 
 #define W         1200.0
 #define PLOT_L    150.0          /* plots start here; lane names left of it */
@@ -95,23 +96,11 @@ static void put(struct out *o, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Bytes of the valid UTF-8 sequence at s, 0 if invalid. */
-static int utf8_len(const unsigned char *s)
-{
-	int n = s[0] < 0x80 ? 1 : s[0] < 0xc2 ? 0 : s[0] < 0xe0 ? 2
-		: s[0] < 0xf0 ? 3 : s[0] < 0xf5 ? 4 : 0;
-
-	for (int i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
 /* Text content: &, <, >, " escaped; control bytes and bad UTF-8 as '?'. */
 static void put_esc(struct out *o, const char *s)
 {
 	while (*s && !o->err) {
-		int n = utf8_len((const unsigned char *)s);
+		int n = (int)utf8_len((const unsigned char *)s, strnlen(s, 4));
 
 		if (*s == '&')
 			put(o, "&amp;");

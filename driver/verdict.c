@@ -1,5 +1,7 @@
 #include "verdict.h"
 
+#include "base.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -184,12 +186,12 @@ static const char *const keys[] = {
 
 const char *verdict_key(enum verdict_class c)
 {
-	return (unsigned)c < sizeof(keys) / sizeof(keys[0]) ? keys[c] : "error";
+	return (unsigned)c < ARRAY_SIZE(keys) ? keys[c] : "error";
 }
 
 int verdict_from_key(const char *key)
 {
-	for (unsigned i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+	for (unsigned i = 0; i < ARRAY_SIZE(keys); i++)
 		if (!strcmp(keys[i], key))
 			return (int)i;
 	return -1;

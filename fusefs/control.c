@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "park.h"
+#include "xpthread.h"
 
 #define MAX_CLIENTS 16
 #define CMD_MAX 8192
@@ -67,9 +68,9 @@ static struct rule_set *current_rules_copy(struct lagfs *fs)
 {
 	struct rule_set *rs;
 
-	pthread_rwlock_rdlock(&fs->rules_lock);
+	xrwlock_rdlock(&fs->rules_lock);
 	rs = rule_set_dup(fs->rules);
-	pthread_rwlock_unlock(&fs->rules_lock);
+	xrwlock_unlock(&fs->rules_lock);
 	return rs;
 }
 
@@ -77,12 +78,12 @@ static void list_rules(struct lagfs *fs, char *out, size_t cap)
 {
 	size_t n;
 
-	pthread_rwlock_rdlock(&fs->rules_lock);
+	xrwlock_rdlock(&fs->rules_lock);
 	n = (size_t)snprintf(out, cap, "ok %zu rules", fs->rules->count);
 	for (size_t i = 0; i < fs->rules->count && n < cap; i++)
 		n += (size_t)snprintf(out + n, cap - n, "%s%s",
 				      i ? "; " : ": ", fs->rules->rules[i].text);
-	pthread_rwlock_unlock(&fs->rules_lock);
+	xrwlock_unlock(&fs->rules_lock);
 }
 
 static void stats(struct lagfs *fs, char *out, size_t cap)

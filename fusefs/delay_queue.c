@@ -33,8 +33,10 @@
 #include <time.h>
 
 #include "delay_queue.h"
+#include "clock.h"
 #include "duration.h"
 #include "mono_cond.h"
+#include "xpthread.h"
 
 #define DQ_HEAP_MIN 64
 
@@ -61,35 +63,6 @@ struct delay_queue {
 	pthread_t *workers;
 	unsigned nworkers;			/* started successfully */
 };
-
-/* A pthread call on our own objects failing means memory corruption or a
- * bug; carrying on would lose or double-fire items, so stop loudly. */
-static void dq_check(int rc, const char *what)
-{
-	if (rc == 0)
-		return;
-	fprintf(stderr, "delay_queue: %s: %s\n", what, strerror(rc));
-	abort();
-}
-
-static void dq_lock(struct delay_queue *q)
-{
-	dq_check(pthread_mutex_lock(&q->lock), "mutex_lock");
-}
-
-static void dq_unlock(struct delay_queue *q)
-{
-	dq_check(pthread_mutex_unlock(&q->lock), "mutex_unlock");
-}
-
-static uint64_t dq_now(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-		dq_check(errno, "clock_gettime");
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- heap ---------------------------------------------------------------- */
 
@@ -277,7 +250,7 @@ static void wake_followers(struct delay_queue *q, size_t n)
 {
 	while (n-- > 0 && q->waking < q->idle) {
 		q->waking++;
-		dq_check(pthread_cond_signal(&q->work_cv), "cond_signal");
+		xcond_signal(&q->work_cv);
 	}
 }
 
@@ -285,7 +258,7 @@ static void wake_followers(struct delay_queue *q, size_t n)
 static void wake_for(struct delay_queue *q, size_t n)
 {
 	if (n > 0 && q->leader) {
-		dq_check(pthread_cond_signal(&q->timer_cv), "cond_signal");
+		xcond_signal(&q->timer_cv);
 		n--;
 	}
 	wake_followers(q, n);
@@ -301,7 +274,7 @@ static struct dq_item *take_due(struct delay_queue *q)
 	if (it)
 		return it;
 	it = earliest(q);
-	if (!it || it->deadline_ns > dq_now())
+	if (!it || it->deadline_ns > lag_now_ns())
 		return NULL;
 	take_out(q, it);
 	it->why = DQ_DEADLINE;
@@ -317,12 +290,11 @@ static void lead(struct delay_queue *q)
 
 	q->leader = true;
 	if (next == DURATION_INF) {
-		dq_check(pthread_cond_wait(&q->timer_cv, &q->lock),
-			 "cond_wait");
+		xcond_wait(&q->timer_cv, &q->lock);
 	} else {
 		rc = mono_cond_wait_until(&q->timer_cv, &q->lock, next);
 		if (rc != ETIMEDOUT)
-			dq_check(rc, "cond_timedwait");
+			pthread_check(rc, "pthread_cond_timedwait");
 	}
 	q->leader = false;
 }
@@ -330,7 +302,7 @@ static void lead(struct delay_queue *q)
 static void follow(struct delay_queue *q)
 {
 	q->idle++;
-	dq_check(pthread_cond_wait(&q->work_cv, &q->lock), "cond_wait");
+	xcond_wait(&q->work_cv, &q->lock);
 	q->idle--;
 	/* A spurious wake-up may take another's signal: then waking is low
 	 * and a later item signals once more. */
@@ -351,7 +323,7 @@ static void *worker_main(void *arg)
 	/* For top -H and perf; a name is a nicety, not worth an error. */
 	(void)pthread_setname_np(pthread_self(), "lagfs-dq");
 
-	dq_lock(q);
+	xmutex_lock(&q->lock);
 	/* On stop, leftovers go to dq_destroy, which fires them with
 	 * DQ_SHUTDOWN. */
 	while (!q->stopping) {
@@ -367,11 +339,11 @@ static void *worker_main(void *arg)
 		/* Someone must watch what is left while this fire runs. */
 		if (!q->leader && (q->run_head || q->n || q->nfifo))
 			wake_followers(q, 1);
-		dq_unlock(q);
+		xmutex_unlock(&q->lock);
 		it->fire(it, it->why);
-		dq_lock(q);
+		xmutex_lock(&q->lock);
 	}
-	dq_unlock(q);
+	xmutex_unlock(&q->lock);
 	return NULL;
 }
 
@@ -379,31 +351,20 @@ static void *worker_main(void *arg)
 
 static int dq_init_sync(struct delay_queue *q)
 {
-	int rc;
+	int rc = mono_lock_init(&q->lock, &q->timer_cv);
 
-	rc = pthread_mutex_init(&q->lock, NULL);
 	if (rc)
 		return rc;
-	rc = mono_cond_init(&q->timer_cv);
-	if (rc)
-		goto err_mutex;
 	rc = pthread_cond_init(&q->work_cv, NULL);
 	if (rc)
-		goto err_timer_cv;
-	return 0;
-
-err_timer_cv:
-	dq_check(pthread_cond_destroy(&q->timer_cv), "cond_destroy");
-err_mutex:
-	dq_check(pthread_mutex_destroy(&q->lock), "mutex_destroy");
+		mono_lock_destroy(&q->lock, &q->timer_cv);
 	return rc;
 }
 
 static void dq_fini_sync(struct delay_queue *q)
 {
-	dq_check(pthread_cond_destroy(&q->work_cv), "cond_destroy");
-	dq_check(pthread_cond_destroy(&q->timer_cv), "cond_destroy");
-	dq_check(pthread_mutex_destroy(&q->lock), "mutex_destroy");
+	xcond_destroy(&q->work_cv);
+	mono_lock_destroy(&q->lock, &q->timer_cv);
 }
 
 /*
@@ -427,7 +388,7 @@ static int dq_start_threads(struct delay_queue *q, unsigned nworkers)
 		if (rc == 0)
 			q->nworkers++;
 	}
-	dq_check(pthread_sigmask(SIG_SETMASK, &old, NULL), "sigmask");
+	pthread_check(pthread_sigmask(SIG_SETMASK, &old, NULL), "pthread_sigmask");
 	return rc;
 }
 
@@ -435,13 +396,13 @@ static void dq_stop_threads(struct delay_queue *q)
 {
 	unsigned i;
 
-	dq_lock(q);
+	xmutex_lock(&q->lock);
 	q->stopping = true;
-	dq_check(pthread_cond_broadcast(&q->timer_cv), "cond_broadcast");
-	dq_check(pthread_cond_broadcast(&q->work_cv), "cond_broadcast");
-	dq_unlock(q);
+	xcond_broadcast(&q->timer_cv);
+	xcond_broadcast(&q->work_cv);
+	xmutex_unlock(&q->lock);
 	for (i = 0; i < q->nworkers; i++)
-		dq_check(pthread_join(q->workers[i], NULL), "join");
+		pthread_check(pthread_join(q->workers[i], NULL), "pthread_join");
 }
 
 struct delay_queue *dq_create(unsigned nworkers)
@@ -484,11 +445,11 @@ static struct dq_item *take_any(struct delay_queue *q)
 {
 	struct dq_item *it;
 
-	dq_lock(q);
+	xmutex_lock(&q->lock);
 	it = run_pop(q);
 	if (!it && (it = earliest(q)))
 		take_out(q, it);
-	dq_unlock(q);
+	xmutex_unlock(&q->lock);
 	return it;
 }
 
@@ -514,11 +475,11 @@ void dq_destroy(struct delay_queue *q)
 
 int dq_park(struct delay_queue *q, struct dq_item *item, uint64_t deadline_ns)
 {
-	dq_lock(q);
+	xmutex_lock(&q->lock);
 	if (q->stopping) {
 		/* dq_destroy has started: the caller keeps the item rather
 		 * than have it fired again and again by a re-parking fire. */
-		dq_unlock(q);
+		xmutex_unlock(&q->lock);
 		errno = ESHUTDOWN;
 		return -1;
 	}
@@ -532,7 +493,7 @@ int dq_park(struct delay_queue *q, struct dq_item *item, uint64_t deadline_ns)
 		q->heap[q->n++] = item;
 		heap_up(q, q->n - 1);
 	} else {
-		dq_unlock(q);
+		xmutex_unlock(&q->lock);
 		errno = ENOMEM;
 		return -1;
 	}
@@ -544,8 +505,8 @@ int dq_park(struct delay_queue *q, struct dq_item *item, uint64_t deadline_ns)
 	if (!q->leader)
 		wake_followers(q, 1);
 	else if (item == earliest(q) && deadline_ns != DURATION_INF)
-		dq_check(pthread_cond_signal(&q->timer_cv), "cond_signal");
-	dq_unlock(q);
+		xcond_signal(&q->timer_cv);
+	xmutex_unlock(&q->lock);
 	return 0;
 }
 
@@ -554,13 +515,13 @@ bool dq_cancel(struct delay_queue *q, struct dq_item *item)
 	size_t i;
 	bool parked;
 
-	dq_lock(q);
+	xmutex_lock(&q->lock);
 	/* Also check the slot: a zeroed, never-parked item has heap_idx 0. */
 	i = item->heap_idx;
 	parked = item->in_fifo || (i < q->n && q->heap[i] == item);
 	if (parked)
 		take_out(q, item);
-	dq_unlock(q);
+	xmutex_unlock(&q->lock);
 	return parked;
 }
 
@@ -601,7 +562,7 @@ size_t dq_release_if(struct delay_queue *q,
 	struct dq_item *list = NULL, **tail = &list, *it, *next;
 	size_t i, kept = 0, k, from_fifo = 0;
 
-	dq_lock(q);
+	xmutex_lock(&q->lock);
 	/* One pass that compacts the kept items, then an O(n) heapify: cheaper
 	 * than k O(log n) removals when many match. */
 	for (i = 0; i < q->n; i++) {
@@ -638,7 +599,7 @@ size_t dq_release_if(struct delay_queue *q,
 		}
 		wake_for(q, k);
 	}
-	dq_unlock(q);
+	xmutex_unlock(&q->lock);
 	return k;
 }
 
@@ -646,8 +607,8 @@ size_t dq_parked(struct delay_queue *q)
 {
 	size_t n;
 
-	dq_lock(q);
+	xmutex_lock(&q->lock);
 	n = q->n + q->nfifo;
-	dq_unlock(q);
+	xmutex_unlock(&q->lock);
 	return n;
 }

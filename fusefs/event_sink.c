@@ -29,6 +29,7 @@
 
 #include "event_sink.h"
 #include "mono_cond.h"
+#include "xpthread.h"
 
 #define SINK_DEFAULT_BYTES (8u << 20)
 /* Most lines are a few hundred bytes: format them on the stack, and only
@@ -55,26 +56,6 @@ struct event_sink {
 
 	pthread_t writer;
 };
-
-/* See dq_check in delay_queue.c: a failing pthread call on our own objects
- * is a bug, not a condition to recover from. */
-static void sink_check(int rc, const char *what)
-{
-	if (rc == 0)
-		return;
-	fprintf(stderr, "event_sink: %s: %s\n", what, strerror(rc));
-	abort();
-}
-
-static void sink_lock(struct event_sink *s)
-{
-	sink_check(pthread_mutex_lock(&s->lock), "mutex_lock");
-}
-
-static void sink_unlock(struct event_sink *s)
-{
-	sink_check(pthread_mutex_unlock(&s->lock), "mutex_unlock");
-}
 
 static uint64_t count_lines(const char *p, size_t n)
 {
@@ -153,14 +134,14 @@ static void batch_done(struct event_sink *s, size_t head, size_t len,
 	uint64_t ok = ring_lines(s, head, done);
 	uint64_t all = ring_lines(s, head, len);
 
-	sink_lock(s);
+	xmutex_lock(&s->lock);
 	s->written += ok;
 	s->dropped += all - ok;
 	if (err)
 		s->last_errno = err;
 	s->head = (head + len) % s->cap;
 	s->len -= len;
-	sink_unlock(s);
+	xmutex_unlock(&s->lock);
 }
 
 /*
@@ -192,8 +173,7 @@ static void wait_for_lines(struct event_sink *s)
 		int rc;
 
 		if (!s->lingering) {
-			sink_check(pthread_cond_wait(&s->cv, &s->lock),
-				   "cond_wait");
+			xcond_wait(&s->cv, &s->lock);
 			continue;
 		}
 		rc = mono_cond_wait_until(&s->cv, &s->lock,
@@ -202,7 +182,7 @@ static void wait_for_lines(struct event_sink *s)
 			if (s->len == 0)
 				s->lingering = false;
 		} else {
-			sink_check(rc, "cond_timedwait");
+			pthread_check(rc, "pthread_cond_timedwait");
 		}
 	}
 }
@@ -219,12 +199,12 @@ static void *writer_main(void *arg)
 		size_t head, len, done;
 		int err;
 
-		sink_lock(s);
+		xmutex_lock(&s->lock);
 		wait_for_lines(s);
 		head = s->head;
 		len = s->len;
 		s->lingering = true;
-		sink_unlock(s);
+		xmutex_unlock(&s->lock);
 		if (len == 0)
 			break;	/* closing and drained */
 		err = write_batch(s, head, len, &done);
@@ -252,7 +232,7 @@ static int sink_start(struct event_sink *s)
 	if (rc)
 		return rc;
 	rc = pthread_create(&s->writer, NULL, writer_main, s);
-	sink_check(pthread_sigmask(SIG_SETMASK, &old, NULL), "sigmask");
+	pthread_check(pthread_sigmask(SIG_SETMASK, &old, NULL), "pthread_sigmask");
 	return rc;
 }
 
@@ -280,21 +260,16 @@ struct event_sink *event_sink_open(int fd, size_t buf_bytes)
 		rc = ENOMEM;
 		goto err_free;
 	}
-	rc = pthread_mutex_init(&s->lock, NULL);
+	rc = mono_lock_init(&s->lock, &s->cv);
 	if (rc)
 		goto err_free;
-	rc = mono_cond_init(&s->cv);
-	if (rc)
-		goto err_mutex;
 	rc = sink_start(s);
-	if (rc)
-		goto err_cv;
+	if (rc) {
+		mono_lock_destroy(&s->lock, &s->cv);
+		goto err_free;
+	}
 	return s;
 
-err_cv:
-	sink_check(pthread_cond_destroy(&s->cv), "cond_destroy");
-err_mutex:
-	sink_check(pthread_mutex_destroy(&s->lock), "mutex_destroy");
 err_free:
 	free(s->ring);
 	free(s);
@@ -319,12 +294,12 @@ static bool ring_put(struct event_sink *s, const char *line, size_t n)
 
 static void sink_queue(struct event_sink *s, const char *line, size_t n)
 {
-	sink_lock(s);
+	xmutex_lock(&s->lock);
 	if (n == 0 || !ring_put(s, line, n))
 		s->dropped++;
 	else if (!s->lingering)
-		sink_check(pthread_cond_signal(&s->cv), "cond_signal");
-	sink_unlock(s);
+		xcond_signal(&s->cv);
+	xmutex_unlock(&s->lock);
 }
 
 void event_sink_put(struct event_sink *s, const struct lag_event *e)
@@ -358,17 +333,16 @@ void event_sink_close_stats(struct event_sink *s, struct event_sink_stats *st)
 			memset(st, 0, sizeof(*st));
 		return;
 	}
-	sink_lock(s);
+	xmutex_lock(&s->lock);
 	s->closing = true;
-	sink_check(pthread_cond_signal(&s->cv), "cond_signal");
-	sink_unlock(s);
-	sink_check(pthread_join(s->writer, NULL), "join");
+	xcond_signal(&s->cv);
+	xmutex_unlock(&s->lock);
+	pthread_check(pthread_join(s->writer, NULL), "pthread_join");
 	if (st)
 		event_sink_stats(s, st);
 	/* Nobody to report a close error to: the stats die with s. */
 	(void)close(s->fd);
-	sink_check(pthread_cond_destroy(&s->cv), "cond_destroy");
-	sink_check(pthread_mutex_destroy(&s->lock), "mutex_destroy");
+	mono_lock_destroy(&s->lock, &s->cv);
 	free(s->ring);
 	free(s);
 }
@@ -379,9 +353,9 @@ void event_sink_stats(struct event_sink *s, struct event_sink_stats *st)
 		memset(st, 0, sizeof(*st));
 		return;
 	}
-	sink_lock(s);
+	xmutex_lock(&s->lock);
 	st->written = s->written;
 	st->dropped = s->dropped;
 	st->last_errno = s->last_errno;
-	sink_unlock(s);
+	xmutex_unlock(&s->lock);
 }

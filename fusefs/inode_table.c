@@ -1,4 +1,5 @@
 #include "inode_table.h"
+#include "xpthread.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -136,18 +137,18 @@ struct lag_inode *inode_table_ref(struct inode_table *t, int fd,
 	struct lag_inode *in;
 	size_t k;
 
-	pthread_mutex_lock(&t->lock);
+	xmutex_lock(&t->lock);
 	in = find(t, st->st_dev, st->st_ino);
 	if (in) {
 		in->nlookup++;
-		pthread_mutex_unlock(&t->lock);
+		xmutex_unlock(&t->lock);
 		close(fd);
 		return in;
 	}
 	k = bucket_of(t, st->st_dev, st->st_ino);
 	in = calloc(1, sizeof(*in));
 	if (!in) {
-		pthread_mutex_unlock(&t->lock);
+		xmutex_unlock(&t->lock);
 		close(fd);
 		errno = ENOMEM;
 		return NULL;
@@ -162,7 +163,7 @@ struct lag_inode *inode_table_ref(struct inode_table *t, int fd,
 	t->buckets[k] = in;
 	if (++t->count > t->nbuckets)
 		grow(t);
-	pthread_mutex_unlock(&t->lock);
+	xmutex_unlock(&t->lock);
 	return in;
 }
 
@@ -171,10 +172,10 @@ void inode_table_forget(struct inode_table *t, struct lag_inode *in,
 {
 	struct lag_inode **pp;
 
-	pthread_mutex_lock(&t->lock);
+	xmutex_lock(&t->lock);
 	in->nlookup = n >= in->nlookup ? 0 : in->nlookup - n;
 	if (in->nlookup || in == &t->root) {
-		pthread_mutex_unlock(&t->lock);
+		xmutex_unlock(&t->lock);
 		return;
 	}
 	for (pp = &t->buckets[bucket_of(t, in->dev, in->ino)]; *pp;
@@ -185,7 +186,7 @@ void inode_table_forget(struct inode_table *t, struct lag_inode *in,
 		}
 	}
 	t->count--;
-	pthread_mutex_unlock(&t->lock);
+	xmutex_unlock(&t->lock);
 	close(in->fd);
 	free(in->name);
 	free(in);
@@ -200,16 +201,16 @@ static void set_seen(struct inode_table *t, struct lag_inode *in, dev_t dev,
 	struct lag_inode *target;
 	bool same;
 
-	pthread_mutex_lock(&t->lock);
+	xmutex_lock(&t->lock);
 	target = in ? in : find(t, dev, ino);
 	same = !target || target == &t->root ||
 	       (target->name && target->pdev == parent->dev &&
 		target->pino == parent->ino && !strcmp(target->name, name));
-	pthread_mutex_unlock(&t->lock);
+	xmutex_unlock(&t->lock);
 	/* Lookups of a known name are the common case: no allocation. */
 	if (same || !(copy = strdup(name)))
 		return;
-	pthread_mutex_lock(&t->lock);
+	xmutex_lock(&t->lock);
 	/* Without in, the inode may have been forgotten meanwhile. */
 	target = in ? in : find(t, dev, ino);
 	if (target && target != &t->root) {
@@ -219,7 +220,7 @@ static void set_seen(struct inode_table *t, struct lag_inode *in, dev_t dev,
 		target->pino = parent->ino;
 		copy = NULL;
 	}
-	pthread_mutex_unlock(&t->lock);
+	xmutex_unlock(&t->lock);
 	free(old);
 	free(copy);
 }
@@ -239,11 +240,11 @@ void inode_table_moved(struct inode_table *t, const struct stat *st,
 int inode_table_seen_as(struct inode_table *t, struct lag_inode *in,
 			dev_t *pdev, ino_t *pino, char **name)
 {
-	pthread_mutex_lock(&t->lock);
+	xmutex_lock(&t->lock);
 	*name = in->name ? strdup(in->name) : NULL;
 	*pdev = in->pdev;
 	*pino = in->pino;
-	pthread_mutex_unlock(&t->lock);
+	xmutex_unlock(&t->lock);
 	return *name ? 0 : -1;
 }
 
@@ -252,11 +253,11 @@ int inode_table_dup_fd(struct inode_table *t, dev_t dev, ino_t ino)
 	struct lag_inode *in;
 	int fd = -1;
 
-	pthread_mutex_lock(&t->lock);
+	xmutex_lock(&t->lock);
 	in = find(t, dev, ino);
 	if (in)
 		fd = fcntl(in->fd, F_DUPFD_CLOEXEC, 0);
-	pthread_mutex_unlock(&t->lock);
+	xmutex_unlock(&t->lock);
 	return fd;
 }
 
@@ -264,8 +265,8 @@ size_t inode_table_count(struct inode_table *t)
 {
 	size_t n;
 
-	pthread_mutex_lock(&t->lock);
+	xmutex_lock(&t->lock);
 	n = t->count;
-	pthread_mutex_unlock(&t->lock);
+	xmutex_unlock(&t->lock);
 	return n;
 }

@@ -10,16 +10,17 @@
 
 #include "deep_path.h"
 #include "lag_event.h"
+#include "xpthread.h"
 
 void lagfs_set_rules(struct lagfs *fs, struct rule_set *rs)
 {
 	struct rule_set *old;
 
-	pthread_rwlock_wrlock(&fs->rules_lock);
+	xrwlock_wrlock(&fs->rules_lock);
 	old = fs->rules;
 	fs->rules = rs;
 	atomic_store(&fs->op_mask, rs->op_mask);
-	pthread_rwlock_unlock(&fs->rules_lock);
+	xrwlock_unlock(&fs->rules_lock);
 	/* Readers copy what they need out under the lock: nobody holds old. */
 	rule_set_free(old);
 }

@@ -23,6 +23,7 @@
 #include "park.h"
 #include "session_io.h"
 #include "version.h"
+#include "report_err.h"
 
 struct options {
 	bool foreground, debug, single_thread, remount, no_xattr;
@@ -62,19 +63,6 @@ static void usage(FILE *to)
 "\n"
 "Rule: OP [path=GLOB] [delay=DUR] [jitter=DUR] [prob=P] [hold] [max=DUR]\n"
 "     [keep] [direct_io] [eintr]   DUR takes ns, us, ms, s (e.g. 100ms)\n");
-}
-
-__attribute__((format(printf, 1, 2), noreturn))
-static void die_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "lagfs: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	exit(2);
 }
 
 static char *absolute(const char *path)
@@ -511,6 +499,7 @@ int main(int argc, char **argv)
 	sigset_t hup;
 	int log_fd, hup_fd, res = 2;
 
+	set_prog_name("lagfs");
 	/* SIGHUP means "reload", taken through a signalfd by the control
 	 * thread; every thread inherits the block. */
 	sigemptyset(&hup);

@@ -2,6 +2,8 @@
 
 #include <time.h>
 
+#include "xpthread.h"
+
 int mono_cond_init(pthread_cond_t *cv)
 {
 	pthread_condattr_t ca;
@@ -15,6 +17,24 @@ int mono_cond_init(pthread_cond_t *cv)
 		rc = pthread_cond_init(cv, &ca);
 	drc = pthread_condattr_destroy(&ca);
 	return rc ? rc : drc;
+}
+
+int mono_lock_init(pthread_mutex_t *lock, pthread_cond_t *cv)
+{
+	int rc = pthread_mutex_init(lock, NULL);
+
+	if (rc)
+		return rc;
+	rc = mono_cond_init(cv);
+	if (rc)
+		xmutex_destroy(lock);
+	return rc;
+}
+
+void mono_lock_destroy(pthread_mutex_t *lock, pthread_cond_t *cv)
+{
+	xcond_destroy(cv);
+	xmutex_destroy(lock);
 }
 
 int mono_cond_wait_until(pthread_cond_t *cv, pthread_mutex_t *lock,

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "lag_event.h"
+#include "xpthread.h"
 
 int open_files_init(struct open_files *of)
 {
@@ -51,31 +52,31 @@ struct lag_file *open_files_add(struct open_files *of, int fd, uint64_t num,
 	f->pid = pid;
 	f->path = path;
 	f->open_t_ns = lag_now_ns();
-	pthread_mutex_lock(&of->lock);
+	xmutex_lock(&of->lock);
 	f->next = &of->head;
 	f->prev = of->head.prev;
 	of->head.prev->next = f;
 	of->head.prev = f;
 	of->count++;
-	pthread_mutex_unlock(&of->lock);
+	xmutex_unlock(&of->lock);
 	return f;
 }
 
 void open_files_remove(struct open_files *of, struct lag_file *f)
 {
-	pthread_mutex_lock(&of->lock);
+	xmutex_lock(&of->lock);
 	f->prev->next = f->next;
 	f->next->prev = f->prev;
 	of->count--;
-	pthread_mutex_unlock(&of->lock);
+	xmutex_unlock(&of->lock);
 	file_free(f);
 }
 
 void open_files_each(struct open_files *of,
 		     void (*fn)(struct lag_file *f, void *arg), void *arg)
 {
-	pthread_mutex_lock(&of->lock);
+	xmutex_lock(&of->lock);
 	for (struct lag_file *f = of->head.next; f != &of->head; f = f->next)
 		fn(f, arg);
-	pthread_mutex_unlock(&of->lock);
+	xmutex_unlock(&of->lock);
 }

@@ -9,6 +9,7 @@
 #include "lag_event.h"
 #include "open_files.h"
 #include "session_io.h"
+#include "xpthread.h"
 
 static bool is_file_op(int op)
 {
@@ -90,10 +91,10 @@ static void free_call(struct lag_call *c)
 		return;
 	free(c->heap_blob);
 	free(c);
-	pthread_mutex_lock(&fs->park_lock);
+	xmutex_lock(&fs->park_lock);
 	if (--fs->parked_now == 0)
-		pthread_cond_broadcast(&fs->drained);
-	pthread_mutex_unlock(&fs->park_lock);
+		xcond_broadcast(&fs->drained);
+	xmutex_unlock(&fs->park_lock);
 }
 
 void call_log(struct lag_call *c, int result)
@@ -173,7 +174,7 @@ static void on_interrupt(fuse_req_t req, void *data)
 		snprintf(e.op, sizeof(e.op), "%s", lag_op_names[c->op]);
 		lagfs_log(fs, &e);
 	}
-	pthread_mutex_lock(&fs->park_lock);
+	xmutex_lock(&fs->park_lock);
 	if (c->state == CALL_NEW) {
 		c->state = CALL_INTERRUPTED_EARLY;
 	} else if (c->state == CALL_PARKED && ends_on_interrupt(c) &&
@@ -181,7 +182,7 @@ static void on_interrupt(fuse_req_t req, void *data)
 		c->state = CALL_DONE;
 		answer = true;
 	}
-	pthread_mutex_unlock(&fs->park_lock);
+	xmutex_unlock(&fs->park_lock);
 	/* Replying here is safe: libfuse keeps req alive around callbacks. */
 	if (answer)
 		answer_eintr(c, "interrupt");
@@ -247,7 +248,7 @@ static struct decision decide(struct lag_call *c)
 
 	if (!seed)
 		seed = (unsigned)lag_now_ns() ^ (unsigned)(uintptr_t)&seed;
-	pthread_rwlock_rdlock(&fs->rules_lock);
+	xrwlock_rdlock(&fs->rules_lock);
 	if (fs->rules->any_path)
 		path = call_path(c);
 	r = rule_set_match(fs->rules, c->op, path);
@@ -259,7 +260,7 @@ static struct decision decide(struct lag_call *c)
 		d.eintr = r->eintr;
 		d.delay_ns = r->hold ? r->max_ns : rule_delay_ns(r, &seed);
 	}
-	pthread_rwlock_unlock(&fs->rules_lock);
+	xrwlock_unlock(&fs->rules_lock);
 	return d;
 }
 
@@ -302,24 +303,24 @@ static void park(struct lag_call *src, struct decision d)
 	call_path(c); /* the control channel releases by path */
 	log_park(c);
 
-	pthread_mutex_lock(&fs->park_lock);
+	xmutex_lock(&fs->park_lock);
 	fs->parked_now++;
-	pthread_mutex_unlock(&fs->park_lock);
+	xmutex_unlock(&fs->park_lock);
 	/* May call on_interrupt right here if the kernel already asked. */
 	fuse_req_interrupt_func(c->req, on_interrupt, c);
-	pthread_mutex_lock(&fs->park_lock);
+	xmutex_lock(&fs->park_lock);
 	early = c->state == CALL_INTERRUPTED_EARLY && ends_on_interrupt(c);
 	if (!early) {
 		c->state = CALL_PARKED;
 		if (dq_park(fs->dq, &c->item, deadline) < 0) {
-			pthread_mutex_unlock(&fs->park_lock);
+			xmutex_unlock(&fs->park_lock);
 			fire(&c->item, DQ_DEADLINE);
 			return;
 		}
 	} else {
 		c->state = CALL_DONE;
 	}
-	pthread_mutex_unlock(&fs->park_lock);
+	xmutex_unlock(&fs->park_lock);
 	if (early) {
 		fuse_req_interrupt_func(c->req, NULL, NULL);
 		answer_eintr(c, "interrupt");
@@ -392,9 +393,9 @@ void park_drain(struct lagfs *fs)
 		return; /* startup failed before the queue: nothing parked */
 	atomic_store(&fs->ending, true);
 	park_release(fs, NULL);
-	pthread_mutex_lock(&fs->park_lock);
+	xmutex_lock(&fs->park_lock);
 	while (fs->parked_now)
-		pthread_cond_wait(&fs->drained, &fs->park_lock);
-	pthread_mutex_unlock(&fs->park_lock);
+		xcond_wait(&fs->drained, &fs->park_lock);
+	xmutex_unlock(&fs->park_lock);
 	atomic_store(&fs->ending, false);
 }

@@ -22,6 +22,7 @@
 #include "daemon.h"
 #include "lagfs.h"
 #include "park.h"
+#include "xpthread.h"
 
 struct lag_dir {
 	struct lag_handle h;    /* first: see lag_handle_num() */
@@ -453,9 +454,9 @@ static struct lag_file *new_file(struct lag_call *c, int fd, fuse_ino_t ino)
 		return NULL;
 	c->fh_num = f->h.num;
 	c->ino_num = f->ino;
-	pthread_rwlock_rdlock(&fs->rules_lock);
+	xrwlock_rdlock(&fs->rules_lock);
 	c->fi.direct_io = rule_set_direct_io(fs->rules, c->op, path);
-	pthread_rwlock_unlock(&fs->rules_lock);
+	xrwlock_unlock(&fs->rules_lock);
 	c->fi.fh = lag_file_fh(f);
 	atomic_fetch_add(&fs->n.opens, 1);
 	return f;

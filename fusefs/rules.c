@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "duration.h"
+#include "report_err.h"
 
 const char *const lag_op_names[LAG_OP_COUNT] = {
 	"lookup", "forget", "getattr", "setattr",
@@ -34,19 +35,6 @@ int lag_op_from_name(const char *name)
 	for (int i = 0; i < LAG_OP_COUNT; i++)
 		if (!strcmp(name, lag_op_names[i]))
 			return i;
-	return -1;
-}
-
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
 	return -1;
 }
 
@@ -88,9 +76,9 @@ static int parse_dur(const char *key, const char *val, bool finite,
 	const char *why;
 
 	if (duration_parse(val, ns, &why))
-		return fail(err, errlen, "bad %s '%s': %s", key, val, why);
+		return errf(err, errlen, "bad %s '%s': %s", key, val, why);
 	if (finite && *ns == DURATION_INF)
-		return fail(err, errlen, "bad %s '%s': must be finite (use hold)",
+		return errf(err, errlen, "bad %s '%s': must be finite (use hold)",
 			    key, val);
 	return 0;
 }
@@ -102,10 +90,10 @@ static int parse_prob(const char *val, double *p, char *err, size_t errlen)
 	errno = 0;
 	*p = strtod(val, &end);
 	if (!*val || *end || errno)
-		return fail(err, errlen, "bad prob '%s': not a number", val);
+		return errf(err, errlen, "bad prob '%s': not a number", val);
 	/* written this way round so NaN is refused too */
 	if (!(*p >= 0 && *p <= 1))
-		return fail(err, errlen, "bad prob '%s': must be between 0 and 1",
+		return errf(err, errlen, "bad prob '%s': must be between 0 and 1",
 			    val);
 	return 0;
 }
@@ -146,13 +134,13 @@ static int set_flag(const char *word, struct rule *r, struct seen *s,
 	} else if (!strcmp(word, "path") || !strcmp(word, "delay") ||
 		   !strcmp(word, "jitter") || !strcmp(word, "prob") ||
 		   !strcmp(word, "max")) {
-		return fail(err, errlen, "%s needs a value (%s=...)", word,
+		return errf(err, errlen, "%s needs a value (%s=...)", word,
 			    word);
 	} else {
-		return fail(err, errlen, "unknown key '%s'", word);
+		return errf(err, errlen, "unknown key '%s'", word);
 	}
 	if (*seen)
-		return fail(err, errlen, "duplicate key '%s'", word);
+		return errf(err, errlen, "duplicate key '%s'", word);
 	*seen = *flag = true;
 	return 0;
 }
@@ -161,10 +149,10 @@ static int set_path(const char *val, struct rule *r, char *err,
 		    size_t errlen)
 {
 	if (!*val)
-		return fail(err, errlen, "bad path '': empty glob");
+		return errf(err, errlen, "bad path '': empty glob");
 	r->path_glob = normalise_glob(val);
 	if (!r->path_glob)
-		return fail(err, errlen, "out of memory");
+		return errf(err, errlen, "out of memory");
 	return 0;
 }
 
@@ -185,11 +173,11 @@ static int set_value(const char *key, const char *val, struct rule *r,
 		seen = &s->max;
 	else if (!strcmp(key, "hold") || !strcmp(key, "direct_io") ||
 		 !strcmp(key, "eintr") || !strcmp(key, "keep"))
-		return fail(err, errlen, "%s takes no value", key);
+		return errf(err, errlen, "%s takes no value", key);
 	else
-		return fail(err, errlen, "unknown key '%s'", key);
+		return errf(err, errlen, "unknown key '%s'", key);
 	if (*seen)
-		return fail(err, errlen, "duplicate key '%s'", key);
+		return errf(err, errlen, "duplicate key '%s'", key);
 	*seen = true;
 	if (seen == &s->path)
 		return set_path(val, r, err, errlen);
@@ -220,21 +208,21 @@ static int check_rule(struct rule *r, const struct seen *s, char *err,
 	bool delays = r->delay_ns || r->jitter_ns;
 
 	if (s->max && !r->hold)
-		return fail(err, errlen, "max= needs hold");
+		return errf(err, errlen, "max= needs hold");
 	if (r->hold && delays)
-		return fail(err, errlen,
+		return errf(err, errlen,
 			    "hold and delay=/jitter= do not mix (use max=)");
 	if (r->eintr && !delays)
-		return fail(err, errlen, "eintr needs delay= or jitter=");
+		return errf(err, errlen, "eintr needs delay= or jitter=");
 	if (r->keep && !r->hold)
-		return fail(err, errlen, "keep needs hold");
+		return errf(err, errlen, "keep needs hold");
 	if (r->direct_io && r->op != LAG_OP_OPEN && r->op != LAG_OP_CREATE)
-		return fail(err, errlen,
+		return errf(err, errlen,
 			    "direct_io only applies to open and create");
 	if (!delays && !r->hold && !r->direct_io)
-		return fail(err, errlen, "rule does nothing");
+		return errf(err, errlen, "rule does nothing");
 	if (r->delay_ns > UINT64_MAX - 1 - r->jitter_ns)
-		return fail(err, errlen, "delay + jitter too large");
+		return errf(err, errlen, "delay + jitter too large");
 	if (r->hold && !s->max)
 		r->max_ns = RULE_HOLD_DEFAULT_MAX_NS;
 	return 0;
@@ -249,7 +237,7 @@ static int parse_op(const char *word, struct rule *r, char *err,
 	}
 	r->op = lag_op_from_name(word);
 	if (r->op < 0)
-		return fail(err, errlen, "unknown op '%s'", word);
+		return errf(err, errlen, "unknown op '%s'", word);
 	return 0;
 }
 
@@ -260,7 +248,7 @@ static int parse_words(const char *line, char *word, struct rule *r,
 	const char *p = line;
 
 	if (!next_word(&p, word))
-		return fail(err, errlen, "empty rule");
+		return errf(err, errlen, "empty rule");
 	if (parse_op(word, r, err, errlen))
 		return -1;
 	while (next_word(&p, word))
@@ -302,17 +290,17 @@ int rule_parse(const char *line, struct rule *out, char *err, size_t errlen)
 	memset(out, 0, sizeof(*out));
 	out->prob = 1;
 	if (!line)
-		return fail(err, errlen, "empty rule");
+		return errf(err, errlen, "empty rule");
 	/* a word is never longer than the line it came from */
 	word = malloc(strlen(line) + 1);
 	if (!word)
-		return fail(err, errlen, "out of memory");
+		return errf(err, errlen, "out of memory");
 	rc = parse_words(line, word, out, err, errlen);
 	free(word);
 	if (!rc) {
 		out->text = trimmed_copy(line);
 		if (!out->text)
-			rc = fail(err, errlen, "out of memory");
+			rc = errf(err, errlen, "out of memory");
 	}
 	if (rc)
 		rule_free(out);
@@ -414,21 +402,21 @@ int rule_set_add_line(struct rule_set *rs, const char *line, char *err,
 		return 0;
 	/* The rules file's limit, for --rule and the control channel too. */
 	if (strlen(line) > RULES_MAX_LINE_LEN)
-		return fail(err, errlen, "line longer than %d bytes",
+		return errf(err, errlen, "line longer than %d bytes",
 			    RULES_MAX_LINE_LEN);
 	n = (size_t)(comment_start(line) - line);
 	if (all_blank(line, n))
 		return 0;
 	text = strndup(line, n);
 	if (!text)
-		return fail(err, errlen, "out of memory");
+		return errf(err, errlen, "out of memory");
 	rc = rule_parse(text, &r, err, errlen);
 	free(text);
 	if (rc)
 		return -1;
 	if (rule_set_add(rs, &r)) {
 		rule_free(&r);
-		return fail(err, errlen, rs ? "out of memory" : "no rule set");
+		return errf(err, errlen, rs ? "out of memory" : "no rule set");
 	}
 	return 0;
 }
@@ -524,19 +512,19 @@ static int load_lines(FILE *f, const char *file, struct rule_set *rs,
 		if (st == LINE_EOF)
 			return 0;
 		if (st == LINE_ERR)
-			return fail(err, errlen, "%s: %s", file, strerror(errno));
+			return errf(err, errlen, "%s: %s", file, strerror(errno));
 		if (line > RULES_MAX_LINES)
-			return fail(err, errlen, "%s: more than %d lines", file,
+			return errf(err, errlen, "%s: more than %d lines", file,
 				    RULES_MAX_LINES);
 		if (st == LINE_LONG)
-			return fail(err, errlen,
+			return errf(err, errlen,
 				    "%s:%lu: line longer than %d bytes", file,
 				    line, RULES_MAX_LINE_LEN);
 		if (st == LINE_NUL)
-			return fail(err, errlen, "%s:%lu: NUL byte in line",
+			return errf(err, errlen, "%s:%lu: NUL byte in line",
 				    file, line);
 		if (rule_set_add_line(rs, buf, why, sizeof(why)))
-			return fail(err, errlen, "%s:%lu: %s", file, line, why);
+			return errf(err, errlen, "%s:%lu: %s", file, line, why);
 	}
 }
 
@@ -548,13 +536,13 @@ struct rule_set *rule_set_load(const char *file, char *err, size_t errlen)
 
 	f = fopen(file, "re");
 	if (!f) {
-		fail(err, errlen, "%s: %s", file, strerror(errno));
+		errf(err, errlen, "%s: %s", file, strerror(errno));
 		return NULL;
 	}
 	buf = malloc(RULES_MAX_LINE_LEN + 1);
 	rs = rule_set_new();
 	if (!buf || !rs)
-		fail(err, errlen, "%s: %s", file, strerror(ENOMEM));
+		errf(err, errlen, "%s: %s", file, strerror(ENOMEM));
 	if (!buf || !rs || load_lines(f, file, rs, buf, err, errlen)) {
 		rule_set_free(rs);
 		rs = NULL;

@@ -29,6 +29,7 @@
 #include "../../driver/aio_engine.c"
 #include "../../driver/sync_engine.c"
 #include "../../driver/mixed_engine.c"
+#include "clock.h"
 
 static void usage(void)
 {
@@ -53,14 +54,6 @@ static bool num_arg(const char *arg, const char *name, unsigned long *v)
 		exit(2);
 	}
 	return true;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 int main(int argc, char **argv)
@@ -116,7 +109,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	fflush(NULL);
-	start = now();
+	start = (lag_now_ns() / 1e9);
 	pid = fork();
 	if (pid < 0) {
 		perror("engine_run: fork");
@@ -126,7 +119,7 @@ int main(int argc, char **argv)
 		_exit(e->run(&o));
 
 	/* Poll: enough IO done, out of time, or the child gave up. */
-	while (now() - start < secs &&
+	while ((lag_now_ns() / 1e9) - start < secs &&
 	       __atomic_load_n(&engine_stats->completed, __ATOMIC_RELAXED) < ios) {
 		pid_t r = waitpid(pid, &status, WNOHANG);
 
@@ -145,7 +138,7 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	took = now() - start;
+	took = (lag_now_ns() / 1e9) - start;
 
 	printf("engine %s: %lu submitted, %lu completed, %lu errors in %.3f s\n",
 	       e->name, engine_stats->submitted, engine_stats->completed,

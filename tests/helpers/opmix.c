@@ -53,6 +53,8 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "base.h"
+
 #define MAX_OFF   (256 * 1024)	/* writes, truncates start below this */
 #define MAX_IO    (16 * 1024)	/* longest single read or write */
 #define NSUBDIRS  4
@@ -177,7 +179,7 @@ static bool is_expected(int err)
 		S.n_interrupted++;
 		return true;
 	}
-	for (size_t i = 0; i < sizeof(name_errors) / sizeof(*name_errors); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(name_errors); i++)
 		if (err == name_errors[i])
 			return true;
 	for (size_t i = 0; S.op && i < 3 && S.op->expect[i]; i++)
@@ -1004,7 +1006,7 @@ static const struct op ops[] = {
 	OP("readdir",           4, op_readdir),
 	OP("stat",              6, op_stat),
 };
-#define NOPS (sizeof(ops) / sizeof(*ops))
+#define NOPS ARRAY_SIZE(ops)
 
 static struct op_stats stats[NOPS];
 

@@ -1,0 +1,30 @@
+/*
+ * procfs: what /proc says of a process that lagrace and the benchmarks
+ * ask: its state, flags and CPU time (/proc/PID/stat), and its threads and
+ * memory (/proc/PID/status).
+ */
+#ifndef PROCFS_H
+#define PROCFS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#define PROC_PF_EXITING 0x4  /* task flag: do_exit() has begun */
+
+struct proc_stat {
+	char state;               /* R, S, D, Z, ... */
+	unsigned long flags;      /* PF_* */
+	uint64_t cpu_us;          /* user + system time so far */
+};
+
+/* 0, or -1 with errno set (e.g. ENOENT: the process is gone). */
+int proc_stat_read(pid_t pid, struct proc_stat *ps);
+
+struct proc_status {
+	long threads, vmrss_kb, vmhwm_kb;   /* -1 where not found */
+};
+
+/* 0, or -1 with errno set. */
+int proc_status_read(pid_t pid, struct proc_status *ps);
+
+#endif
