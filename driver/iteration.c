@@ -100,10 +100,10 @@ static uint64_t arrived(struct iter *it)
 		const struct ev_rec *e = &it->ev[i];
 
 		if (it->cfg->arrival == ARRIVE_OPEN) {
-			if ((!strcmp(e->ev, "open") || !strcmp(e->ev, "create")) &&
-			    e->pid == it->child)
+			if ((e->kind == LAG_EV_OPEN ||
+			     e->kind == LAG_EV_CREATE) && e->pid == it->child)
 				return e->t_ns;
-		} else if (!strcmp(e->ev, "park") && is_childs(it, e->fh)) {
+		} else if (e->kind == LAG_EV_PARK && is_childs(it, e->fh)) {
 			return e->t_ns;
 		}
 	}
@@ -131,7 +131,7 @@ static bool all_released(struct iter *it)
 static bool interrupted(struct iter *it)
 {
 	for (size_t i = 0; i < it->n; i++)
-		if (!strcmp(it->ev[i].ev, LAG_EV_INTERRUPT) &&
+		if (it->ev[i].kind == LAG_EV_INTERRUPT &&
 		    is_childs(it, it->ev[i].fh))
 			return true;
 	return false;
@@ -484,7 +484,7 @@ static void finish_lagfs(struct iter *it)
 		return;
 	}
 	while ((r = pump(it, deadline)) == 1) {
-		if (!strcmp(it->ev[it->n - 1].ev, LAG_EV_START)) {
+		if (it->ev[it->n - 1].kind == LAG_EV_START) {
 			it->n--; /* the next iteration's */
 			it->env->mounted = true;
 			return;
@@ -519,24 +519,17 @@ static void cpu_so_far(struct iter *it, struct iter_result *r)
 		r->lagfs_cpu_us = ps.cpu_us;
 }
 
-static int ev_kind(const struct ev_rec *e)
+/* Whether the result keeps an event of this kind: an answer only with
+ * its how (lagfs writes none without). */
+static bool kept_kind(const struct ev_rec *e)
 {
-	static const char *const names[IEV_N] = {
-		[IEV_OPEN] = LAG_EV_OPEN, [IEV_CREATE] = LAG_EV_CREATE,
-		[IEV_PARK] = LAG_EV_PARK, [IEV_INTERRUPT] = LAG_EV_INTERRUPT,
-		[IEV_FLUSH] = LAG_EV_FLUSH, [IEV_RELEASE] = LAG_EV_RELEASE,
-		[IEV_UNRELEASED] = LAG_EV_UNRELEASED,
-	};
-
-	for (int k = 0; k < IEV_N; k++)
-		if (names[k] && !strcmp(e->ev, names[k]))
-			return k;
-	return e->how[0] ? IEV_DONE : -1;
+	return iter_ev_kind_ok(e->kind) &&
+	       (e->kind != LAG_EV_ANSWER || e->how[0]);
 }
 
 static bool opens(const struct ev_rec *e)
 {
-	return (!strcmp(e->ev, LAG_EV_OPEN) || !strcmp(e->ev, LAG_EV_CREATE)) &&
+	return (e->kind == LAG_EV_OPEN || e->kind == LAG_EV_CREATE) &&
 	       e->result == 0;
 }
 
@@ -563,7 +556,7 @@ static size_t pick_files(struct iter *it, bool *keep, size_t cap)
 				continue;
 			for (size_t j = i + 1; j < it->n && !rel; j++)
 				if (it->ev[j].fh == e->fh &&
-				    (!strcmp(it->ev[j].ev, LAG_EV_RELEASE) ||
+				    (it->ev[j].kind == LAG_EV_RELEASE ||
 				     opens(&it->ev[j])))
 					rel = &it->ev[j];
 			matters = !kill || !rel || rel->t_ns > kill ||
@@ -596,7 +589,7 @@ static void keep_child_events(struct iter *it)
 	r->n_ev = r->ev_dropped = 0;
 	for (size_t i = 0; tmp && i < it->n; i++) {
 		const struct ev_rec *e = &it->ev[i];
-		int kind = ev_kind(e), file = -2;
+		int file = -2;
 		size_t a;
 
 		for (a = 0; a < nact; a++)
@@ -626,10 +619,11 @@ static void keep_child_events(struct iter *it)
 				act[a] = (typeof(act[0])){ e->fh, file, true };
 		} else if (a < nact) {
 			file = act[a].file;
-			if (kind == IEV_RELEASE || kind == IEV_UNRELEASED)
+			if (e->kind == LAG_EV_RELEASE ||
+			    e->kind == LAG_EV_UNRELEASED)
 				act[a].on = false;
 		}
-		if (file == -2 || kind < 0)
+		if (file == -2 || !kept_kind(e))
 			continue;
 		if (file < 0) {
 			r->ev_dropped++;
@@ -637,11 +631,10 @@ static void keep_child_events(struct iter *it)
 		}
 		tmp[total++] = (struct iter_ev){
 			.t_ns = e->t_ns, .pid = (int32_t)e->pid,
-			.result = (int32_t)e->result, .kind = (uint8_t)kind,
+			.result = (int32_t)e->result, .kind = (uint8_t)e->kind,
 			.file = (uint8_t)file, .hold = (uint8_t)(e->hold != 0),
 		};
-		snprintf(tmp[total - 1].op, sizeof(tmp[0].op), "%s",
-			 kind == IEV_DONE ? e->ev : e->op);
+		snprintf(tmp[total - 1].op, sizeof(tmp[0].op), "%s", e->op);
 		snprintf(tmp[total - 1].how, sizeof(tmp[0].how), "%s", e->how);
 	}
 	/* Too many (deep queues): keep the first and the last half, where

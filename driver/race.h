@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "engine.h"
+#include "lag_event.h"
 
 enum mitigation { MIT_NONE, MIT_RETRY, MIT_WAIT_RELEASE, MIT_LAZY };
 enum expect { EXPECT_NONE, EXPECT_RACE, EXPECT_CLEAN };
@@ -59,19 +60,27 @@ struct race_cfg {
 #define ITER_MAX_FILES 8
 #define ITER_PATH_LEN 32
 
-enum iter_ev_kind { IEV_OPEN, IEV_CREATE, IEV_PARK, IEV_INTERRUPT,
-		    IEV_DONE, IEV_FLUSH, IEV_RELEASE, IEV_UNRELEASED,
-		    IEV_N };
+/* The kinds (enum lag_ev_kind) of the events of a child's file that an
+ * iteration keeps: LAG_EV_ANSWER is the answer to a held request. */
+#define ITER_EV_KINDS (1u << LAG_EV_OPEN | 1u << LAG_EV_CREATE | \
+		       1u << LAG_EV_PARK | 1u << LAG_EV_INTERRUPT | \
+		       1u << LAG_EV_ANSWER | 1u << LAG_EV_FLUSH | \
+		       1u << LAG_EV_RELEASE | 1u << LAG_EV_UNRELEASED)
+
+static inline bool iter_ev_kind_ok(unsigned kind)
+{
+	return kind < LAG_EV_N && (ITER_EV_KINDS >> kind & 1);
+}
 
 struct iter_ev {
 	uint64_t t_ns;                 /* lagfs's CLOCK_MONOTONIC ns */
 	int32_t pid;                   /* as lagfs logged it */
 	int32_t result;
-	uint8_t kind;                  /* enum iter_ev_kind */
+	uint8_t kind;                  /* enum lag_ev_kind: iter_ev_kind_ok() */
 	uint8_t file;                  /* index into files[] */
 	uint8_t hold;                  /* a park of a hold rule */
-	char op[11];                   /* park, interrupt, done: the op */
-	char how[10];                  /* done: how the parked request ended */
+	char op[11];                   /* park, interrupt, answer: the op */
+	char how[10];                  /* answer: how the parked request ended */
 };
 
 /* Why lagrace let lagfs's hold go. */

@@ -31,12 +31,21 @@ static const struct { const char *name; size_t off; } times[] = {
 };
 #define N_TIMES ARRAY_SIZE(times)
 
-static const char *const ev_names[IEV_N] = {
-	[IEV_OPEN] = "open", [IEV_CREATE] = "create", [IEV_PARK] = "park",
-	[IEV_INTERRUPT] = "interrupt", [IEV_DONE] = "done",
-	[IEV_FLUSH] = "flush", [IEV_RELEASE] = "release",
-	[IEV_UNRELEASED] = "unreleased",
-};
+/* An iter_ev's kind in the document: lagfs's name; an answer, "done". */
+#define ANSWER_NAME "done"
+
+static const char *ev_name(unsigned kind)
+{
+	return kind == LAG_EV_ANSWER ? ANSWER_NAME : lag_ev_name(kind);
+}
+
+static int ev_kind(const char *name)
+{
+	int k = name && !strcmp(name, ANSWER_NAME) ? LAG_EV_ANSWER
+						     : lag_ev_kind_of(name);
+
+	return k >= 0 && iter_ev_kind_ok((unsigned)k) ? k : -1;
+}
 
 static const char *const hold_names[] = {
 	[HOLD_NOT] = "none", [HOLD_AFTER_EBUSY] = "after_ebusy",
@@ -93,10 +102,10 @@ static json_object *story_json(const struct iter_result *r, json_object *o)
 		const struct iter_ev *e = &r->ev[i];
 		json_object *je = json_object_new_object();
 
-		if (e->kind >= IEV_N)
+		if (!iter_ev_kind_ok(e->kind))
 			continue;
 		add(je, "t_ns", json_object_new_int64((int64_t)(e->t_ns - k)));
-		add(je, "ev", json_object_new_string(ev_names[e->kind]));
+		add(je, "ev", json_object_new_string(ev_name(e->kind)));
 		add(je, "file", json_object_new_int(e->file));
 		add(je, "pid", json_object_new_int(e->pid));
 		add(je, "result", json_object_new_int(e->result));
@@ -351,11 +360,9 @@ int result_from_json(json_object *o, struct iter_result *r, char *err,
 		json_object *je = json_object_array_get_idx(evs, i);
 		struct iter_ev *e = &r->ev[r->n_ev];
 		const char *kind = json_object_get_string(get(je, "ev"));
-		int k;
+		int k = ev_kind(kind);
 
-		for (k = 0; k < IEV_N && (!kind || strcmp(ev_names[k], kind)); k++)
-			;
-		if (k == IEV_N) {
+		if (k < 0) {
 			snprintf(err, errlen, "iteration #%u, event %zu: unknown "
 				 "kind '%s'", r->index, i, kind ? kind : "");
 			return -1;

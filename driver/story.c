@@ -119,7 +119,7 @@ static int pick_focus(const struct iter_result *r)
 
 		if (e->file >= r->n_files)
 			continue;
-		if (e->kind == IEV_RELEASE) {
+		if (e->kind == LAG_EV_RELEASE) {
 			never[e->file] = false;
 			last[e->file] = e->t_ns;
 		}
@@ -188,16 +188,16 @@ static void event_step(struct walk *w, struct story_step *st,
 	int64_t reap = r->t_reap ? rel_kill(r, r->t_reap) : 0;
 
 	switch (e->kind) {
-	case IEV_OPEN:
-	case IEV_CREATE:
-		say(st, "lagfs", "%s %s by %s", e->kind == IEV_OPEN ? "OPEN"
+	case LAG_EV_OPEN:
+	case LAG_EV_CREATE:
+		say(st, "lagfs", "%s %s by %s", e->kind == LAG_EV_OPEN ? "OPEN"
 		    : "CREATE", path, who(w, e->pid));
 		if (focus) {
 			w->desc_open = true;
 			hold(w, st, H_CHILD, "its open file descriptor");
 		}
 		break;
-	case IEV_PARK:
+	case LAG_EV_PARK:
 		w->park_t[e->file] = st->t_ns;
 		if (e->pid == r->child)
 			say(st, "lagfs", "%s of %s arrived from the child; lagfs "
@@ -212,19 +212,19 @@ static void event_step(struct walk *w, struct story_step *st,
 			w->inflight++;
 		}
 		break;
-	case IEV_INTERRUPT:
+	case LAG_EV_INTERRUPT:
 		say(st, "kernel", "FUSE_INTERRUPT for the held %s: the kill "
 		    "reached the thread waiting for it (%s)", e->op,
 		    e->pid == r->child ? "the child" : "its io-wq worker");
 		break;
-	case IEV_DONE:
+	case LAG_EV_ANSWER:
 		say(st, "lagfs", "answered the held %s (%s, result %d), %.3f ms "
 		    "after it arrived", e->op, e->how, (int)e->result,
 		    msd(st->t_ns - w->park_t[e->file]));
 		if (focus && w->inflight && --w->inflight == 0)
 			answered(w, st, e);
 		break;
-	case IEV_FLUSH:
+	case LAG_EV_FLUSH:
 		if (e->pid == r->child && !w->killed)
 			say(st, "lagfs", "FLUSH of %s by the child: it closed its "
 			    "descriptor", path);
@@ -242,7 +242,7 @@ static void event_step(struct walk *w, struct story_step *st,
 			     "lagfs held its %s", w->killed ? "the dying child's "
 			     "exit" : "the child", w->io_op);
 		break;
-	case IEV_RELEASE:
+	case LAG_EV_RELEASE:
 		if (!r->t_reap)
 			say(st, "lagfs", "RELEASE of %s: the last reference is "
 			    "gone", path);
@@ -261,7 +261,7 @@ static void event_step(struct walk *w, struct story_step *st,
 		if (focus)
 			hold(w, st, H_NOBODY, "lagfs logged the RELEASE");
 		break;
-	case IEV_UNRELEASED:
+	case LAG_EV_UNRELEASED:
 		say(st, "lagfs", "the mount ended without a RELEASE of %s", path);
 		if (focus && w->holder != H_NOBODY)
 			hold(w, st, H_UNKNOWN, "lagfs never saw the RELEASE: the "
@@ -438,12 +438,12 @@ void story_build(const struct iter_result *r, enum mitigation m,
 	for (int i = 0; i < r->n_ev && s->n < STORY_MAX; i++) {
 		const struct iter_ev *e = &r->ev[i];
 
-		if (e->file >= r->n_files || e->kind >= IEV_N)
+		if (e->file >= r->n_files || !iter_ev_kind_ok(e->kind))
 			continue;
 		if ((int)e->file == s->focus) {
-			if (e->kind == IEV_RELEASE && w.rel == INT64_MAX)
+			if (e->kind == LAG_EV_RELEASE && w.rel == INT64_MAX)
 				w.rel = rel_kill(r, e->t_ns);
-			if (e->kind == IEV_PARK && !w.worker &&
+			if (e->kind == LAG_EV_PARK && !w.worker &&
 			    e->pid != r->child)
 				w.worker = e->pid;
 		}
