@@ -130,7 +130,6 @@ out_free:
 }
 
 const struct engine_ops engine_aio = {
-	.name = "aio",
 	.help = "libaio reads/writes, qd in flight (in flight only with --direct)",
 	.run = aio_run,
 };

@@ -37,15 +37,16 @@ struct engine_opts {
 };
 
 struct engine_ops {
-	const char *name;
 	const char *help;     /* one line for --help */
 	int (*run)(const struct engine_opts *o);
 	bool closes_in_flight; /* honours engine_opts.close_in_flight */
 };
 
-/* The engines, NULL-terminated, and lookup by name (NULL if unknown). */
-extern const struct engine_ops *const engines[];
-const struct engine_ops *engine_find(const char *name);
+/* The engines, and their names (--engine), indexed by enum engine_id. */
+enum engine_id { ENGINE_URING, ENGINE_AIO, ENGINE_SYNC, ENGINE_MIXED,
+		 ENGINE_N };
+extern const char *const engine_names[ENGINE_N];
+extern const struct engine_ops *const engines[ENGINE_N];
 
 /* Helpers every engine uses: open file i of o (with O_DIRECT if asked),
  * and an aligned buffer of o->bs bytes. -1/NULL with a message on stderr. */

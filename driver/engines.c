@@ -13,23 +13,21 @@
 
 #include "engine.h"
 
-const struct engine_ops *const engines[] = {
-	&engine_uring,
-	&engine_aio,
-	&engine_sync,
-	&engine_mixed,
-	NULL,
+const char *const engine_names[ENGINE_N] = {
+	[ENGINE_URING] = "uring",
+	[ENGINE_AIO] = "aio",
+	[ENGINE_SYNC] = "sync",
+	[ENGINE_MIXED] = "mixed",
+};
+
+const struct engine_ops *const engines[ENGINE_N] = {
+	[ENGINE_URING] = &engine_uring,
+	[ENGINE_AIO] = &engine_aio,
+	[ENGINE_SYNC] = &engine_sync,
+	[ENGINE_MIXED] = &engine_mixed,
 };
 
 struct engine_stats *engine_stats;
-
-const struct engine_ops *engine_find(const char *name)
-{
-	for (unsigned i = 0; engines[i]; i++)
-		if (!strcmp(engines[i]->name, name))
-			return engines[i];
-	return NULL;
-}
 
 /* Read-only, or read-write for o->write; O_DIRECT for o->direct; plus
  * extra_flags (O_RDWR, O_DIRECT...). */

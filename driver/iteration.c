@@ -99,7 +99,7 @@ static uint64_t arrived(struct iter *it)
 	for (size_t i = 0; i < it->n; i++) {
 		const struct ev_rec *e = &it->ev[i];
 
-		if (it->cfg->arrival == ARRIVE_OPEN) {
+		if (it->cfg->lagfs.hold == LAGFS_NO_HOLD) {
 			if ((e->kind == LAG_EV_OPEN ||
 			     e->kind == LAG_EV_CREATE) && e->pid == it->child)
 				return e->t_ns;
@@ -162,7 +162,7 @@ static void start_child(struct iter *it)
 		signal(SIGPIPE, SIG_DFL); /* the lane ignores it */
 		if (cue[1] >= 0)
 			close(cue[1]);
-		_exit(it->cfg->engine->run(&eo));
+		_exit(engines[it->cfg->engine]->run(&eo));
 	}
 	if (cue[0] >= 0)
 		close(cue[0]);
@@ -310,7 +310,7 @@ static void kill_and_reap(struct iter *it)
 
 		struct timespec tick = { .tv_nsec = 100000 };
 
-		if (it->cfg->release_on_exit && !it->hold_released &&
+		if (it->cfg->lagfs.hold == LAGFS_HOLD_KEEP && !it->hold_released &&
 		    interrupted(it) && child_exiting(it->child))
 			release_hold(it, HOLD_CHILD_EXITING);
 		/* A reap that waits for a held reply (aio's exit, sync
@@ -745,7 +745,7 @@ int iteration_run(struct lane_env *env, unsigned index, struct iter_result *r)
 		lagfs_proc_stop(it.lp);
 		if (lagfs_proc_start(it.lp, env->cfg->lagfs_bin, env->back,
 				     env->mnt, env->sock, env->cfg->rules,
-				     env->cfg->fuse_opts, env->errlog, err,
+				     env->cfg->lagfs.options, env->errlog, err,
 				     sizeof(err)) < 0) {
 			fail(&it, "%s", err);
 			r->not_run = true;

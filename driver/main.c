@@ -13,12 +13,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cleanup.h"
 #include "report_err.h"
-#include "explain_cmd.h"
 #include "lag_event.h"
 #include "lane.h"
-#include "matrix.h"
 #include "options.h"
 #include "outpath.h"
 #include "report.h"
@@ -63,11 +60,7 @@ static const char *find_lagfs(const char *given)
 	ssize_t n;
 
 	if (given) {
-		if (!executable(given)) {
-			fprintf(stderr, "lagrace: --lagfs %s: %s\n", given,
-				strerror(errno));
-			exit(2);
-		}
+		options_check_lagfs(given);
 		return given;
 	}
 	if (executable(env))
@@ -121,6 +114,7 @@ static int exit_status(const struct race_cfg *c, const struct summary *s,
 
 int main(int argc, char **argv)
 {
+	const struct subcommand *sub;
 	struct race_cfg cfg;
 	struct runinfo ri;
 	struct report rp = { .cfg = &cfg, .ri = &ri };
@@ -134,12 +128,8 @@ int main(int argc, char **argv)
 	int pfd[2];
 
 	set_prog_name("lagrace");
-	if (argc > 1 && !strcmp(argv[1], "matrix"))
-		return matrix_main(argc - 1, argv + 1);
-	if (argc > 1 && !strcmp(argv[1], "explain"))
-		return explain_main(argc - 1, argv + 1);
-	if (argc > 1 && !strcmp(argv[1], "cleanup"))
-		return cleanup_main(argc - 1, argv + 1);
+	if (argc > 1 && (sub = subcommand_find(argv[1])))
+		return sub->main(argc - 1, argv + 1);
 	options_parse(argc, argv, &cfg);
 	check_outputs(&cfg);
 	/* --json -: standard output is the document's alone */

@@ -1,7 +1,6 @@
 #include "matrix.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <json.h>
 #include <limits.h>
 #include <signal.h>
@@ -18,20 +17,6 @@
 #include "options.h"
 #include "runinfo.h"
 
-/* The lane options every row takes alike (README: lagrace matrix). */
-static const struct option matrix_opts[] = {
-	{ "iterations", required_argument, NULL, 'i' },
-	{ "jobs", required_argument, NULL, 'j' },
-	{ "fusermount", no_argument, NULL, 'f' },
-	{ "no-namespace", no_argument, NULL, 'n' },
-	{ "lagfs", required_argument, NULL, 'l' },
-	{ "limit", required_argument, NULL, 'L' },
-	{ "hold", required_argument, NULL, 'H' },
-	{ "seed", required_argument, NULL, 's' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
 #define MAX_EXTRA 16
 
 static volatile sig_atomic_t stopping;
@@ -47,9 +32,8 @@ static void on_signal(int sig)
 
 static void usage(FILE *to)
 {
+	options_synopsis(to, "usage: lagrace matrix", OPT_MATRIX);
 	fprintf(to,
-"usage: lagrace matrix [--iterations N] [--jobs N] [--fusermount] [--no-namespace]\n"
-"                      [--lagfs PATH] [--limit DUR] [--hold DUR] [--seed N]\n"
 "Runs every engine and cache/punt combination, N iterations each (default\n"
 "10), with the options given, and prints the hit-rate table, each row with\n"
 "the lagrace command that reproduces it.\n");
@@ -203,78 +187,62 @@ static int print_row(const struct row *r, const char *const *extra, int fd)
 	return 0;
 }
 
-/*
- * Read matrix's options into extra (NULL-terminated, each option with its
- * value, --iterations apart) and check them as lagrace itself would: a bad
- * value is one line naming it and exit status 2, before any row runs.
- */
-static const char *parse(int argc, char **argv, const char **extra)
-{
-	const char *iters = "10", *check[8 + MAX_EXTRA];
-	static char flags[MAX_EXTRA][24];
-	struct race_cfg cfg;
-	int opt, n = 0, c = 0, idx = 0;
+/* matrix's options: --iterations apart, the others for every row. */
+struct matrix_args {
+	const char *iters;
+	const char *extra[MAX_EXTRA + 1];      /* NULL-terminated */
+	int n;
+};
 
-	opterr = 0;
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, ":h", matrix_opts, &idx)) != -1) {
-		switch (opt) {
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case 'i':
-			iters = optarg;
-			break;
-		case ':':
-			fprintf(stderr, "lagrace matrix: option '%s' needs an "
-				"argument\n", argv[optind - 1]);
-			exit(2);
-		case '?':
-			if (optopt)
-				fprintf(stderr, "lagrace matrix: unknown option "
-					"'-%c' (try 'lagrace matrix --help')\n",
-					optopt);
-			else
-				fprintf(stderr, "lagrace matrix: unknown option "
-					"'%s' (try 'lagrace matrix --help')\n",
-					argv[optind - 1]);
-			exit(2);
-		default:
-			if (n + 2 > MAX_EXTRA) {
-				fprintf(stderr, "lagrace matrix: too many "
-					"options\n");
-				exit(2);
-			}
-			snprintf(flags[n], sizeof(flags[n]), "--%s",
-				 matrix_opts[idx].name);
-			extra[n] = flags[n];
-			n++;
-			if (optarg)
-				extra[n++] = optarg;
-		}
+static void take(const struct race_opt *o, const char *arg, void *ctx)
+{
+	static char flags[MAX_EXTRA][24];
+	struct matrix_args *m = ctx;
+
+	if (o->kind == OPT_HELP) {
+		usage(stdout);
+		exit(0);
 	}
-	extra[n] = NULL;
-	if (optind < argc) {
-		fprintf(stderr, "lagrace matrix: unexpected argument '%s'\n",
-			argv[optind]);
+	if (!strcmp(o->name, "iterations")) {
+		m->iters = arg;
+		return;
+	}
+	if (m->n + 2 > MAX_EXTRA) {
+		fprintf(stderr, "lagrace matrix: too many options\n");
 		exit(2);
 	}
-	for (int i = 0; i < n; i++)
-		if (!strcmp(extra[i], "--lagfs") && access(extra[i + 1], X_OK) < 0) {
-			fprintf(stderr, "lagrace: --lagfs %s: %s\n", extra[i + 1],
-				strerror(errno));
-			exit(2);
-		}
+	snprintf(flags[m->n], sizeof(flags[m->n]), "--%s", o->name);
+	m->extra[m->n] = flags[m->n];
+	m->n++;
+	if (arg)
+		m->extra[m->n++] = arg;
+}
+
+/*
+ * Read matrix's options (lagrace's that have OPT_MATRIX) and check them as
+ * lagrace itself would: a bad value is one line naming it and exit status
+ * 2, before any row runs.
+ */
+static void parse(int argc, char **argv, struct matrix_args *m)
+{
+	const char *check[8 + MAX_EXTRA];
+	struct race_cfg cfg;
+	int c = 0;
+
+	m->iters = "10";
+	options_scan(argc, argv, OPT_MATRIX, "lagrace matrix", take, m);
+	m->extra[m->n] = NULL;
+	for (int i = 0; i < m->n; i++)
+		if (!strcmp(m->extra[i], "--lagfs"))
+			options_check_lagfs(m->extra[i + 1]);
 	/* lagrace's own parser names a bad value and exits 2. */
 	check[c++] = "lagrace";
-	for (int i = 0; i < n; i++)
-		check[c++] = extra[i];
+	for (int i = 0; i < m->n; i++)
+		check[c++] = m->extra[i];
 	check[c++] = "--iterations";
-	check[c++] = iters;
+	check[c++] = m->iters;
 	check[c] = NULL;
-	optind = 0;
 	options_parse(c, (char **)check, &cfg);
-	return iters;
 }
 
 static const char *hz_of(const struct runinfo *ri)
@@ -289,7 +257,7 @@ static const char *hz_of(const struct runinfo *ri)
 
 int matrix_main(int argc, char **argv)
 {
-	const char *iters, *extra[MAX_EXTRA + 1];
+	struct matrix_args m = { 0 };
 	char self[PATH_MAX], json[64];
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct utsname u;
@@ -297,7 +265,7 @@ int matrix_main(int argc, char **argv)
 	ssize_t n;
 	int failed = 0, fd;
 
-	iters = parse(argc, argv, extra);
+	parse(argc, argv, &m);
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n < 0) {
 		fprintf(stderr, "lagrace: matrix: /proc/self/exe: %s\n",
@@ -324,7 +292,7 @@ int matrix_main(int argc, char **argv)
 	printf("Kernel %s, HZ %s, %s iterations per row. An iteration "
 	       "reproduces when lagfs's events prove a late release of the "
 	       "child's file and the first unmount after the reap failed with "
-	       "EBUSY; times in ms.\n\n", u.release, hz_of(&ri), iters);
+	       "EBUSY; times in ms.\n\n", u.release, hz_of(&ri), m.iters);
 	printf("| child IO | reproduced | late release | EBUSY | not both | busy p50 | release after reap p50 | command |\n");
 	printf("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
 	fflush(stdout);
@@ -333,10 +301,10 @@ int matrix_main(int argc, char **argv)
 			failed = 1;
 			break;
 		}
-		failed |= run_row(self, &rows[i], extra, iters, json) < 0;
+		failed |= run_row(self, &rows[i], m.extra, m.iters, json) < 0;
 		if (stopping)
 			break; /* the row was cut short: not a row of the table */
-		failed |= print_row(&rows[i], extra, fd) < 0;
+		failed |= print_row(&rows[i], m.extra, fd) < 0;
 	}
 	if (stopping)
 		printf("(interrupted: the rows above ran)\n");

@@ -458,7 +458,6 @@ static int mixed_run(const struct engine_opts *o)
 }
 
 const struct engine_ops engine_mixed = {
-	.name = "mixed",
 	.help = "fsstress-like random mix of IO and metadata ops (--seed)",
 	.run = mixed_run,
 };

@@ -9,6 +9,7 @@
 
 #include "narrate.h"
 #include "result_json.h"
+#include "scenario.h"
 #include "verdict.h"
 
 const char *const report_phase_names[8] = {
@@ -336,7 +337,8 @@ void report_print_summary(const struct report *rp, const struct summary *s,
 	snprintf(pre, sizeof(pre), "%s", p);
 	snprintf(ind, sizeof(ind), "%s  ", p);
 	snprintf(buf, sizeof(buf), "lagrace: scenario %s, engine %s, "
-		 "mitigation %s, %u lane%s", c->scenario, c->engine->name,
+		 "mitigation %s, %u lane%s", scenario_names[c->scenario],
+		 engine_names[c->engine],
 		 mitigation_names[c->mitigate], c->jobs, c->jobs > 1 ? "s" : "");
 	narrate_wrap(out, pre, ind, buf);
 	if (s->iterations < c->iterations || interrupted) {

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "base.h"
+#include "names.h"
+#include "scenario.h"
 #include "verdict.h"
 
 /* lagrace's timestamps, by their JSON names. */
@@ -249,8 +251,9 @@ json_object *summary_to_json(const struct report *rp, const struct summary *s)
 		add(ph, report_phase_names[k], opt_double(s->phase_n,
 							  s->phase_ms[k]));
 	add(sum, "phase_ms", ph);
-	add(sum, "scenario", json_object_new_string(rp->cfg->scenario));
-	add(sum, "engine", json_object_new_string(rp->cfg->engine->name));
+	add(sum, "scenario", json_object_new_string(
+		scenario_names[rp->cfg->scenario]));
+	add(sum, "engine", json_object_new_string(engine_names[rp->cfg->engine]));
 	add(sum, "mitigation", json_object_new_string(
 		mitigation_names[rp->cfg->mitigate]));
 	add(sum, "jobs", json_object_new_int((int)rp->cfg->jobs));
@@ -400,6 +403,7 @@ int runinfo_from_json(json_object *o, struct runinfo *ri, char *err,
 {
 	json_object *argv = get(o, "argv"), *rules = get(o, "lagfs_rules");
 	const char *m;
+	int mit;
 
 	memset(ri, 0, sizeof(*ri));
 	if (!json_object_is_type(argv, json_type_array)) {
@@ -432,9 +436,8 @@ int runinfo_from_json(json_object *o, struct runinfo *ri, char *err,
 	ri->fuse_opts = str(o, "lagfs_options", NULL);
 	ri->fusermount = getb(o, "fusermount");
 	m = str(o, "mitigation", "none");
-	for (int i = 0; i < 4; i++)
-		if (!strcmp(m, mitigation_names[i]))
-			ri->mitigate = (enum mitigation)i;
+	if ((mit = name_index(mitigation_names, MIT_N, m)) >= 0)
+		ri->mitigate = (enum mitigation)mit;
 	for (size_t i = 0; rules && i < json_object_array_length(rules) &&
 			   i < RACE_MAX_RULES; i++)
 		ri->rules[i] = json_object_get_string(

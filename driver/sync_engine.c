@@ -54,7 +54,6 @@ out:
 }
 
 const struct engine_ops engine_sync = {
-	.name = "sync",
 	.help = "pread/pwrite, one IO at a time (qd ignored)",
 	.run = sync_run,
 };

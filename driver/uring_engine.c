@@ -166,7 +166,6 @@ out_free:
 }
 
 const struct engine_ops engine_uring = {
-	.name = "uring",
 	.help = "io_uring reads/writes, qd in flight (IOSQE_ASYNC with --async)",
 	.run = uring_run,
 	.closes_in_flight = true,
