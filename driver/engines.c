@@ -51,6 +51,35 @@ int engine_open(const struct engine_opts *o, unsigned i, int extra_flags)
 	return fd;
 }
 
+int *engine_open_files(const struct engine_opts *o, const char *who)
+{
+	int *fds = calloc(o->nfiles, sizeof(*fds));
+	unsigned n;
+
+	if (!fds) {
+		fprintf(stderr, "lagrace: %s: %s\n", who, strerror(ENOMEM));
+		return NULL;
+	}
+	for (n = 0; n < o->nfiles; n++) {
+		fds[n] = engine_open(o, n, 0);
+		if (fds[n] < 0)
+			break;
+	}
+	if (n == o->nfiles)
+		return fds;
+	while (n)
+		close(fds[--n]);
+	free(fds);
+	return NULL;
+}
+
+void engine_close_files(const struct engine_opts *o, int *fds)
+{
+	for (unsigned n = 0; fds && n < o->nfiles; n++)
+		close(fds[n]);
+	free(fds);
+}
+
 /* Filled with a pattern, so that writes write something defined. */
 void *engine_buffer(const struct engine_opts *o)
 {
