@@ -24,16 +24,11 @@
 /* ---- kinds ------------------------------------------------------------ */
 
 static const char *const kind_names[LAG_EV_N] = {
-	[LAG_EV_START] = "start",
-	[LAG_EV_OPEN] = "open",
-	[LAG_EV_CREATE] = "create",
-	[LAG_EV_FLUSH] = "flush",
-	[LAG_EV_RELEASE] = "release",
-	[LAG_EV_INTERRUPT] = "interrupt",
-	[LAG_EV_PARK] = "park",
-	[LAG_EV_RELOAD] = "reload",
-	[LAG_EV_UNRELEASED] = "unreleased",
-	[LAG_EV_EXIT] = "exit",
+	[LAG_EV_START] = "start", [LAG_EV_OPEN] = "open",
+	[LAG_EV_CREATE] = "create", [LAG_EV_FLUSH] = "flush",
+	[LAG_EV_RELEASE] = "release", [LAG_EV_INTERRUPT] = "interrupt",
+	[LAG_EV_PARK] = "park", [LAG_EV_RELOAD] = "reload",
+	[LAG_EV_UNRELEASED] = "unreleased", [LAG_EV_EXIT] = "exit",
 };
 
 const char *lag_ev_name(unsigned kind)

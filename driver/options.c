@@ -133,24 +133,12 @@ static bool takes_arg(const struct race_opt *o)
 	return o->kind >= OPT_COUNT && o->kind <= OPT_STRING;
 }
 
-PRINTF(2, 3) NORETURN static void scan_die(const char *who,
-					   const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "%s: %s\n", who, line);
-	exit(2);
-}
-
 void options_scan(int argc, char **argv, unsigned need, const char *who,
 		  opt_take_fn *take, void *ctx)
 {
 	struct option lo[ARRAY_SIZE(opts) + 1];
 	const struct race_opt *help = NULL;
+	const char *prog = prog_name();
 	size_t n = 0;
 	int opt;
 
@@ -166,25 +154,30 @@ void options_scan(int argc, char **argv, unsigned need, const char *who,
 	}
 	opterr = 0;
 	optind = 0;
+	/* take() names a bad value as the program, scan errors as who */
+	set_prog_name(who);
 	while ((opt = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+		set_prog_name(prog);
 		if (opt >= 256)
 			take(&opts[opt - 256], optarg, ctx);
 		else if (opt == 'h' && help)
 			take(help, NULL, ctx);
-		else if (opt == ':')
-			scan_die(who, "option '%s' needs an argument",
-				 argv[optind - 1]);
+		set_prog_name(who);
+		if (opt == ':')
+			die_usage("option '%s' needs an argument",
+				  argv[optind - 1]);
 		/* getopt has not moved past a short option in a cluster
 		 * (a long option given a value it takes none of: its val) */
-		else if (optopt && optopt < 256)
-			scan_die(who, "unknown option '-%c' (try '%s --help')",
-				 optopt, who);
-		else
-			scan_die(who, "unknown option '%s' (try '%s --help')",
-				 argv[optind - 1], who);
+		if (opt == '?' && optopt && optopt < 256)
+			die_usage("unknown option '-%c' (try '%s --help')",
+				  optopt, who);
+		if (opt == '?')
+			die_usage("unknown option '%s' (try '%s --help')",
+				  argv[optind - 1], who);
 	}
 	if (optind < argc)
-		scan_die(who, "unexpected argument '%s'", argv[optind]);
+		die_usage("unexpected argument '%s'", argv[optind]);
+	set_prog_name(prog);
 }
 
 /* ---- values ----------------------------------------------------------- */
