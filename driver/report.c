@@ -334,23 +334,10 @@ struct out {
 	char pre[8], ind[8];
 };
 
-/* One line, wrapped (wrap) or as long as it is. */
-PRINTF(3, 4) static void say(const struct out *o, bool wrap,
-			     const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (wrap)
-		narrate_wrap(o->f, o->pre, o->ind, buf);
-	else
-		fprintf(o->f, "%s%s\n", o->pre, buf);
-}
-#define outf(o, ...) say(o, true, __VA_ARGS__)
-#define linef(o, ...) say(o, false, __VA_ARGS__)
+/* A line wrapped, or (linef) as long as it is. */
+#define outf(o, ...) narrate_wrapf((o)->f, (o)->pre, (o)->ind, __VA_ARGS__)
+#define linef(o, fmt, ...) fprintf((o)->f, "%s" fmt "\n", (o)->pre, \
+				   __VA_ARGS__)
 
 /* "N iterations: what", if n. */
 static void count_line(const struct out *o, unsigned n, const char *noun,
