@@ -230,13 +230,13 @@ static void take_event(struct log_tail *lt, const struct lag_event *e,
 
 	if (e->t_ns < lt->since_ns || !ours(e))
 		return;
-	if (!strcmp(e->ev, LAG_EV_PARK) && !strcmp(e->op, "read")) {
+	if (e->kind == LAG_EV_PARK && !strcmp(e->op, "read")) {
 		if (e->delay_ns != (int64_t)want_delay_ns) {
 			lt->other_delay++;
 			lt->other_delay_ns = e->delay_ns;
 		}
 		recs_add(&lt->parks, &r);
-	} else if (!strcmp(e->ev, "read")) {
+	} else if (e->kind == LAG_EV_ANSWER && !strcmp(e->op, "read")) {
 		r.how_delay = !strcmp(e->how, "delay");
 		lt->not_delay += !r.how_delay;
 		lt->bad_result += e->result != 0;

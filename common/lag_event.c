@@ -16,8 +16,51 @@
 
 #include <json-c/json.h>
 
+#include "base.h"
+#include "names.h"
 #include "report_err.h"
 #include "utf8.h"
+
+/* ---- kinds ------------------------------------------------------------ */
+
+static const char *const kind_names[LAG_EV_N] = {
+	[LAG_EV_START] = "start", [LAG_EV_OPEN] = "open",
+	[LAG_EV_CREATE] = "create", [LAG_EV_FLUSH] = "flush",
+	[LAG_EV_RELEASE] = "release", [LAG_EV_INTERRUPT] = "interrupt",
+	[LAG_EV_PARK] = "park", [LAG_EV_RELOAD] = "reload",
+	[LAG_EV_UNRELEASED] = "unreleased", [LAG_EV_EXIT] = "exit",
+};
+
+const char *lag_ev_name(unsigned kind)
+{
+	return kind < LAG_EV_N ? kind_names[kind] : NULL;
+}
+
+int lag_ev_kind_of(const char *name)
+{
+	return name_index(kind_names, LAG_EV_N, name);
+}
+
+const char *lag_ev_string(unsigned kind, const char *op)
+{
+	const char *name = lag_ev_name(kind);
+
+	return name ? name : op;
+}
+
+const char *lag_event_ev(const struct lag_event *e)
+{
+	return lag_ev_string(e->kind, e->op);
+}
+
+void lag_event_set_ev(struct lag_event *e, const char *ev)
+{
+	int k = lag_ev_kind_of(ev);
+
+	e->kind = k < 0 ? LAG_EV_ANSWER : (enum lag_ev_kind)k;
+	if (k < 0)
+		snprintf(e->op, sizeof(e->op), "%s", ev ? ev : "");
+}
 
 /* ---- writing ---------------------------------------------------------- */
 
@@ -156,7 +199,8 @@ static void put_optional(struct out *o, const struct lag_event *e)
 {
 	if (e->path_cut)
 		KEY(o, ",\"path_cut\":1");
-	if (e->op[0]) {
+	/* an answer's op is its "ev" */
+	if (e->op[0] && e->kind != LAG_EV_ANSWER) {
 		KEY(o, ",\"op\":");
 		put_cstr(o, e->op, sizeof(e->op));
 	}
@@ -189,7 +233,7 @@ size_t lag_event_format(const struct lag_event *e, char *buf, size_t cap)
 	KEY(&o, "{\"t_ns\":");
 	put_u64(&o, e->t_ns);
 	KEY(&o, ",\"ev\":");
-	put_cstr(&o, e->ev, sizeof(e->ev));
+	put_cstr(&o, lag_event_ev(e), sizeof(e->op));
 	KEY(&o, ",\"unique\":");
 	put_u64(&o, e->unique);
 	KEY(&o, ",\"pid\":");
@@ -219,15 +263,11 @@ size_t lag_event_format(const struct lag_event *e, char *buf, size_t cap)
 	return (size_t)(o.p - buf) - 1;
 }
 
-void lag_event_init(struct lag_event *e, const char *kind)
+void lag_event_init(struct lag_event *e, enum lag_ev_kind kind)
 {
 	memset(e, 0, sizeof(*e));
 	e->t_ns = lag_now_ns();
-	if (kind) {
-		size_t n = strnlen(kind, sizeof(e->ev) - 1);
-
-		memcpy(e->ev, kind, n);
-	}
+	e->kind = kind;
 }
 
 void lag_event_set_path(struct lag_event *e, const char *path, size_t len)
@@ -245,13 +285,15 @@ void lag_event_set_path(struct lag_event *e, const char *path, size_t len)
 
 /* ---- reading ---------------------------------------------------------- */
 
-enum kind { K_U64, K_I64, K_U32, K_INT, K_STR, K_PATH };
+/* K_EV: a string, read into a buffer of its own and then parsed into
+ * kind (and op), once the "op" key is read. */
+enum kind { K_U64, K_I64, K_U32, K_INT, K_STR, K_PATH, K_EV };
 
 struct field {
 	const char *key;
 	enum kind kind;
-	size_t off;
-	size_t size;    /* K_STR: buffer size, NUL included */
+	size_t off;     /* in struct lag_event; K_EV: in its buffer */
+	size_t size;    /* K_STR, K_EV: buffer size, NUL included */
 };
 
 #define F(key, kind, member) \
@@ -261,7 +303,7 @@ struct field {
 /* Mandatory, in the documented order, so the first missing one is named. */
 static const struct field mandatory[] = {
 	F(t_ns, K_U64, t_ns),
-	F(ev, K_STR, ev),
+	{ "ev", K_EV, 0, sizeof(((struct lag_event *)0)->op) },
 	F(unique, K_U64, unique),
 	F(pid, K_I64, pid),
 	F(uid, K_U32, uid),
@@ -295,9 +337,9 @@ static bool int_fits(enum kind kind, int64_t s, uint64_t u)
 }
 
 static int get_int(struct json_object *v, const struct field *f,
-		   struct lag_event *e, char *err, size_t errlen)
+		   void *base, char *err, size_t errlen)
 {
-	char *dst = (char *)e + f->off;
+	char *dst = (char *)base + f->off;
 	int64_t s;
 	uint64_t u;
 
@@ -335,18 +377,20 @@ static int get_bytes(struct json_object *v, const char *key, size_t max,
 	return 0;
 }
 
+/* The field's value into base + f->off (base: the event, or for K_EV
+ * its buffer). */
 static int get_field(struct json_object *v, const struct field *f,
-		     struct lag_event *e, char *err, size_t errlen)
+		     void *base, char *err, size_t errlen)
 {
 	const char *s;
 	size_t n;
 
-	if (f->kind != K_STR)
-		return get_int(v, f, e, err, errlen);
+	if (f->kind != K_STR && f->kind != K_EV)
+		return get_int(v, f, base, err, errlen);
 	if (get_bytes(v, f->key, f->size - 1, &s, &n, err, errlen))
 		return -1;
-	memcpy((char *)e + f->off, s, n);
-	((char *)e)[f->off + n] = '\0';
+	memcpy((char *)base + f->off, s, n);
+	((char *)base)[f->off + n] = '\0';
 	return 0;
 }
 
@@ -410,6 +454,7 @@ static int get_path(struct json_object *obj, struct lag_event *e,
 static int fill(struct json_object *obj, struct lag_event *e, char *err,
 		size_t errlen)
 {
+	char ev[sizeof(e->op)];
 	struct json_object *v;
 
 	for (size_t i = 0; i < ARRAY_SIZE(mandatory); i++) {
@@ -422,7 +467,8 @@ static int fill(struct json_object *obj, struct lag_event *e, char *err,
 		}
 		if (!json_object_object_get_ex(obj, f->key, &v))
 			return errf(err, errlen, "missing key '%s'", f->key);
-		if (get_field(v, f, e, err, errlen))
+		if (get_field(v, f, f->kind == K_EV ? (void *)ev : e, err,
+			      errlen))
 			return -1;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(optional); i++) {
@@ -432,6 +478,7 @@ static int fill(struct json_object *obj, struct lag_event *e, char *err,
 		    get_field(v, f, e, err, errlen))
 			return -1;
 	}
+	lag_event_set_ev(e, ev);
 	return 0;
 }
 

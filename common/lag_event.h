@@ -6,8 +6,8 @@
  * One event is one JSON object on one line ("JSON Lines"). Every line has
  * all of these keys, in this order:
  *   t_ns      CLOCK_MONOTONIC nanoseconds when lagfs recorded the event
- *   ev        event kind (see LAG_EV_* below), or the op name of a delayed
- *             or held request when it completes
+ *   ev        event kind (enum lag_ev_kind below), or the op name of a
+ *             delayed or held request when it completes
  *   unique    FUSE request id (0 when there is no request)
  *   pid       pid the kernel reported with the request (RELEASE: usually 0;
  *             io-wq: the worker's tid); lagfs's own pid for start/exit
@@ -31,7 +31,8 @@
  * Optional keys, present only where they mean something:
  *   path_hex  hex of the raw path bytes when "path" is lossy
  *   path_cut  1 when the path was longer than LAG_PATH_MAX and was cut
- *   op        op name: on "park" and "interrupt" events
+ *   op        op name: on "park" and "interrupt" events (never on an
+ *             answer, whose "ev" is the op; read there, it is ignored)
  *   how       how a parked request ended: "delay", "max", "release",
  *             "interrupt", "shutdown" (completion of a parked request)
  *   hold      1 on "park" events of hold rules
@@ -55,16 +56,38 @@
 
 #include "clock.h"
 
-#define LAG_EV_START "start"
-#define LAG_EV_OPEN "open"
-#define LAG_EV_CREATE "create"
-#define LAG_EV_FLUSH "flush"
-#define LAG_EV_RELEASE "release"
-#define LAG_EV_INTERRUPT "interrupt"
-#define LAG_EV_PARK "park"
-#define LAG_EV_RELOAD "reload"
-#define LAG_EV_UNRELEASED "unreleased"
-#define LAG_EV_EXIT "exit"
+/*
+ * The event kinds, parsed once from "ev" (lag_event_set_ev) and written
+ * back by name. A parked request that was answered has no kind name of its
+ * own: its "ev" is the op's name ("read", "write", ...), so it is
+ * LAG_EV_ANSWER with the op in lag_event.op. lagfs's op names stay in
+ * fusefs/ (the log only carries them as text): any "ev" that is not one of
+ * the names below is an answer. The lifecycle ops (open, create, flush,
+ * release) keep their own kinds, parked or not; "how" tells a parked one.
+ * LAG_EV_ANSWER is 0, so a zeroed event writes "ev":"" as it always did.
+ */
+enum lag_ev_kind {
+	LAG_EV_ANSWER,
+	LAG_EV_START,
+	LAG_EV_OPEN,
+	LAG_EV_CREATE,
+	LAG_EV_FLUSH,
+	LAG_EV_RELEASE,
+	LAG_EV_INTERRUPT,
+	LAG_EV_PARK,
+	LAG_EV_RELOAD,
+	LAG_EV_UNRELEASED,
+	LAG_EV_EXIT,
+	LAG_EV_N
+};
+
+/* The name of a kind ("park"); NULL for LAG_EV_ANSWER and out of range. */
+const char *lag_ev_name(unsigned kind);
+/* The kind of a name, or -1 (an op's name, NULL). */
+int lag_ev_kind_of(const char *name);
+/* The "ev" of an event of this kind and op: the kind's name, or the op
+ * for an answer. */
+const char *lag_ev_string(unsigned kind, const char *op);
 
 /* The longest path a log line carries; longer ones are cut (and say so). */
 #define LAG_PATH_MAX 4096
@@ -73,7 +96,7 @@
 
 struct lag_event {
 	uint64_t t_ns;
-	char ev[24];
+	enum lag_ev_kind kind;  /* "ev" */
 	uint64_t unique;
 	int64_t pid;
 	uint32_t uid;
@@ -85,7 +108,7 @@ struct lag_event {
 	int64_t result;
 	int64_t delay_ns;
 	/* optional: empty string / 0 when absent */
-	char op[24];
+	char op[24];         /* "op"; for LAG_EV_ANSWER the op "ev" names */
 	char how[16];
 	int hold;
 	uint64_t open_t_ns;
@@ -93,8 +116,14 @@ struct lag_event {
 	int path_cut;        /* set by lag_event_set_path when it cut */
 };
 
-/* Zero an event and set t_ns to now and ev to kind. */
-void lag_event_init(struct lag_event *e, const char *kind);
+/* Zero an event and set t_ns to now and its kind. */
+void lag_event_init(struct lag_event *e, enum lag_ev_kind kind);
+
+/* Set kind (and for an answer, op) from an "ev" string: a kind's name, or
+ * else an op's (cut to fit op). */
+void lag_event_set_ev(struct lag_event *e, const char *ev);
+/* The event's "ev" string. */
+const char *lag_event_ev(const struct lag_event *e);
 
 /* Set e->path from raw bytes (cut at LAG_PATH_MAX). */
 void lag_event_set_path(struct lag_event *e, const char *path, size_t len);

@@ -46,58 +46,39 @@ static int aio_submit(io_context_t ctx, struct iocb **cbs, long n)
 	return 0;
 }
 
-static int aio_run(const struct engine_opts *o)
+/* A buffer, a place and a prepared iocb for each of the qd IOs; *nbuf
+ * counts the buffers (freed by the caller). 0, or -1 (message on stderr). */
+static int aio_prepare(const struct engine_opts *o, const int *fds,
+		       struct iocb *cbs, struct iocb **ready, unsigned *nbuf)
 {
-	io_context_t ctx = 0;
-	struct iocb *cbs = NULL, **ready = NULL;
-	struct io_event *events = NULL;
-	int *fds, ret;
-	unsigned i, nopen = 0, nbuf = 0;
-
-	fds = calloc(o->nfiles, sizeof(*fds));
-	cbs = calloc(o->qd, sizeof(*cbs));
-	ready = calloc(o->qd, sizeof(*ready));
-	events = calloc(o->qd, sizeof(*events));
-	if (!fds || !cbs || !ready || !events) {
-		aio_fail("memory", ENOMEM);
-		goto out_free;
-	}
-	for (; nopen < o->nfiles; nopen++) {
-		fds[nopen] = engine_open(o, nopen, 0);
-		if (fds[nopen] < 0)
-			goto out_close;
-	}
-	for (; nbuf < o->qd; nbuf++) {
+	for (; *nbuf < o->qd; (*nbuf)++) {
 		void *buf = engine_buffer(o);
 		unsigned file;
 		off_t offset;
 
 		if (!buf)
-			goto out_close;
-		engine_place(o, nbuf, &file, &offset);
-		aio_prep(o, &cbs[nbuf], fds[file], buf, offset);
-		ready[nbuf] = &cbs[nbuf];
+			return -1;
+		engine_place(o, *nbuf, &file, &offset);
+		aio_prep(o, &cbs[*nbuf], fds[file], buf, offset);
+		ready[*nbuf] = &cbs[*nbuf];
 	}
+	return 0;
+}
 
-	ret = io_setup((int)o->qd, &ctx);
-	if (ret < 0) {
-		aio_fail("io_setup", -ret);
-		goto out_close;
-	}
-	ret = aio_submit(ctx, ready, o->qd);
-	if (ret < 0) {
-		aio_fail("io_submit", -ret);
-		goto out_ctx;
-	}
-
+/* Wait for completions and resubmit each IO in its place, until killed;
+ * returns on an error. */
+static void aio_loop(const struct engine_opts *o, io_context_t ctx,
+		     struct iocb **ready, struct io_event *events)
+{
 	for (;;) {
 		long n = io_getevents(ctx, 1, o->qd, events, NULL);
+		int ret;
 
 		if (n == -EINTR)
 			continue;
 		if (n < 0) {
 			aio_fail("io_getevents", (int)-n);
-			break;
+			return;
 		}
 		for (long e = 0; e < n; e++) {
 			struct iocb *cb = events[e].obj;
@@ -111,26 +92,48 @@ static int aio_run(const struct engine_opts *o)
 		ret = aio_submit(ctx, ready, n);
 		if (ret < 0) {
 			aio_fail("io_submit", -ret);
-			break;
+			return;
 		}
 	}
-out_ctx:
+}
+
+static int aio_run(const struct engine_opts *o)
+{
+	io_context_t ctx = 0;
+	struct iocb *cbs = calloc(o->qd, sizeof(*cbs));
+	struct iocb **ready = calloc(o->qd, sizeof(*ready));
+	struct io_event *events = calloc(o->qd, sizeof(*events));
+	int *fds = NULL, ret;
+	unsigned nbuf = 0;
+
+	if (!cbs || !ready || !events)
+		aio_fail("memory", ENOMEM);
+	else
+		fds = engine_open_files(o, "aio engine");
+	if (!fds || aio_prepare(o, fds, cbs, ready, &nbuf) < 0)
+		goto out;
+	ret = io_setup((int)o->qd, &ctx);
+	if (ret < 0) {
+		aio_fail("io_setup", -ret);
+		goto out;
+	}
+	ret = aio_submit(ctx, ready, o->qd);
+	if (ret < 0)
+		aio_fail("io_submit", -ret);
+	else
+		aio_loop(o, ctx, ready, events);
 	io_destroy(ctx);
-out_close:
-	for (i = 0; i < nbuf; i++)
-		free(cbs[i].u.c.buf);
-	while (nopen)
-		close(fds[--nopen]);
-out_free:
+out:
+	while (nbuf)
+		free(cbs[--nbuf].u.c.buf);
+	engine_close_files(o, fds);
 	free(events);
 	free(ready);
 	free(cbs);
-	free(fds);
 	return 1;
 }
 
 const struct engine_ops engine_aio = {
-	.name = "aio",
 	.help = "libaio reads/writes, qd in flight (in flight only with --direct)",
 	.run = aio_run,
 };

@@ -37,19 +37,25 @@ struct engine_opts {
 };
 
 struct engine_ops {
-	const char *name;
 	const char *help;     /* one line for --help */
 	int (*run)(const struct engine_opts *o);
 	bool closes_in_flight; /* honours engine_opts.close_in_flight */
 };
 
-/* The engines, NULL-terminated, and lookup by name (NULL if unknown). */
-extern const struct engine_ops *const engines[];
-const struct engine_ops *engine_find(const char *name);
+/* The engines, and their names (--engine), indexed by enum engine_id. */
+enum engine_id { ENGINE_URING, ENGINE_AIO, ENGINE_SYNC, ENGINE_MIXED,
+		 ENGINE_N };
+extern const char *const engine_names[ENGINE_N];
+extern const struct engine_ops *const engines[ENGINE_N];
 
 /* Helpers every engine uses: open file i of o (with O_DIRECT if asked),
  * and an aligned buffer of o->bs bytes. -1/NULL with a message on stderr. */
 int engine_open(const struct engine_opts *o, unsigned i, int extra_flags);
+/* All o->nfiles files opened, their descriptors in a malloc'd array; NULL
+ * with a message on stderr (who: "uring engine") and none left open. */
+int *engine_open_files(const struct engine_opts *o, const char *who);
+/* Close them and free the array (NULL: nothing). */
+void engine_close_files(const struct engine_opts *o, int *fds);
 void *engine_buffer(const struct engine_opts *o);
 /* Block until o->cue_fd delivers its byte (or EOF): 0, or -1 with a
  * message on stderr. */

@@ -13,23 +13,21 @@
 
 #include "engine.h"
 
-const struct engine_ops *const engines[] = {
-	&engine_uring,
-	&engine_aio,
-	&engine_sync,
-	&engine_mixed,
-	NULL,
+const char *const engine_names[ENGINE_N] = {
+	[ENGINE_URING] = "uring",
+	[ENGINE_AIO] = "aio",
+	[ENGINE_SYNC] = "sync",
+	[ENGINE_MIXED] = "mixed",
+};
+
+const struct engine_ops *const engines[ENGINE_N] = {
+	[ENGINE_URING] = &engine_uring,
+	[ENGINE_AIO] = &engine_aio,
+	[ENGINE_SYNC] = &engine_sync,
+	[ENGINE_MIXED] = &engine_mixed,
 };
 
 struct engine_stats *engine_stats;
-
-const struct engine_ops *engine_find(const char *name)
-{
-	for (unsigned i = 0; engines[i]; i++)
-		if (!strcmp(engines[i]->name, name))
-			return engines[i];
-	return NULL;
-}
 
 /* Read-only, or read-write for o->write; O_DIRECT for o->direct; plus
  * extra_flags (O_RDWR, O_DIRECT...). */
@@ -51,6 +49,35 @@ int engine_open(const struct engine_opts *o, unsigned i, int extra_flags)
 	if (fd < 0)
 		fprintf(stderr, "lagrace: open %s: %s\n", path, strerror(errno));
 	return fd;
+}
+
+int *engine_open_files(const struct engine_opts *o, const char *who)
+{
+	int *fds = calloc(o->nfiles, sizeof(*fds));
+	unsigned n;
+
+	if (!fds) {
+		fprintf(stderr, "lagrace: %s: %s\n", who, strerror(ENOMEM));
+		return NULL;
+	}
+	for (n = 0; n < o->nfiles; n++) {
+		fds[n] = engine_open(o, n, 0);
+		if (fds[n] < 0)
+			break;
+	}
+	if (n == o->nfiles)
+		return fds;
+	while (n)
+		close(fds[--n]);
+	free(fds);
+	return NULL;
+}
+
+void engine_close_files(const struct engine_opts *o, int *fds)
+{
+	for (unsigned n = 0; fds && n < o->nfiles; n++)
+		close(fds[n]);
+	free(fds);
 }
 
 /* Filled with a pattern, so that writes write something defined. */

@@ -19,6 +19,24 @@ struct event_stream {
 	unsigned long bad;
 };
 
+/* All but fd, which stays the caller's until the stream is open. */
+static void stream_free(struct event_stream *s)
+{
+	if (s->inotify_fd >= 0)
+		close(s->inotify_fd);
+	free(s->buf);
+	free(s);
+}
+
+/* Follow mode: wake up when lagfs writes to path. 0, or -1. */
+static int watch(struct event_stream *s, const char *path)
+{
+	s->inotify_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (s->inotify_fd < 0)
+		return -1;
+	return inotify_add_watch(s->inotify_fd, path, IN_MODIFY) < 0 ? -1 : 0;
+}
+
 struct event_stream *event_stream_open(int fd, bool follow, const char *path)
 {
 	struct event_stream *s = calloc(1, sizeof(*s));
@@ -28,24 +46,12 @@ struct event_stream *event_stream_open(int fd, bool follow, const char *path)
 	s->fd = fd;
 	s->inotify_fd = -1;
 	/* read() only what is there; waiting is ppoll()'s job. */
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
-		goto fail;
-	s->buf = malloc(BUF_SIZE);
-	if (!s->buf)
-		goto fail;
-	if (follow) {
-		s->inotify_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-		if (s->inotify_fd < 0 ||
-		    inotify_add_watch(s->inotify_fd, path, IN_MODIFY) < 0)
-			goto fail;
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0 ||
+	    !(s->buf = malloc(BUF_SIZE)) || (follow && watch(s, path) < 0)) {
+		stream_free(s);
+		return NULL;
 	}
 	return s;
-fail:
-	if (s->inotify_fd >= 0)
-		close(s->inotify_fd);
-	free(s->buf);
-	free(s);
-	return NULL;
 }
 
 void event_stream_close(struct event_stream *s)
@@ -53,10 +59,7 @@ void event_stream_close(struct event_stream *s)
 	if (!s)
 		return;
 	close(s->fd);
-	if (s->inotify_fd >= 0)
-		close(s->inotify_fd);
-	free(s->buf);
-	free(s);
+	stream_free(s);
 }
 
 int event_stream_fd(const struct event_stream *s)

@@ -99,11 +99,11 @@ static uint64_t arrived(struct iter *it)
 	for (size_t i = 0; i < it->n; i++) {
 		const struct ev_rec *e = &it->ev[i];
 
-		if (it->cfg->arrival == ARRIVE_OPEN) {
-			if ((!strcmp(e->ev, "open") || !strcmp(e->ev, "create")) &&
-			    e->pid == it->child)
+		if (it->cfg->lagfs.hold == LAGFS_NO_HOLD) {
+			if ((e->kind == LAG_EV_OPEN ||
+			     e->kind == LAG_EV_CREATE) && e->pid == it->child)
 				return e->t_ns;
-		} else if (!strcmp(e->ev, "park") && is_childs(it, e->fh)) {
+		} else if (e->kind == LAG_EV_PARK && is_childs(it, e->fh)) {
 			return e->t_ns;
 		}
 	}
@@ -131,7 +131,7 @@ static bool all_released(struct iter *it)
 static bool interrupted(struct iter *it)
 {
 	for (size_t i = 0; i < it->n; i++)
-		if (!strcmp(it->ev[i].ev, LAG_EV_INTERRUPT) &&
+		if (it->ev[i].kind == LAG_EV_INTERRUPT &&
 		    is_childs(it, it->ev[i].fh))
 			return true;
 	return false;
@@ -162,7 +162,7 @@ static void start_child(struct iter *it)
 		signal(SIGPIPE, SIG_DFL); /* the lane ignores it */
 		if (cue[1] >= 0)
 			close(cue[1]);
-		_exit(it->cfg->engine->run(&eo));
+		_exit(engines[it->cfg->engine]->run(&eo));
 	}
 	if (cue[0] >= 0)
 		close(cue[0]);
@@ -310,7 +310,7 @@ static void kill_and_reap(struct iter *it)
 
 		struct timespec tick = { .tv_nsec = 100000 };
 
-		if (it->cfg->release_on_exit && !it->hold_released &&
+		if (it->cfg->lagfs.hold == LAGFS_HOLD_KEEP && !it->hold_released &&
 		    interrupted(it) && child_exiting(it->child))
 			release_hold(it, HOLD_CHILD_EXITING);
 		/* A reap that waits for a held reply (aio's exit, sync
@@ -484,7 +484,7 @@ static void finish_lagfs(struct iter *it)
 		return;
 	}
 	while ((r = pump(it, deadline)) == 1) {
-		if (!strcmp(it->ev[it->n - 1].ev, LAG_EV_START)) {
+		if (it->ev[it->n - 1].kind == LAG_EV_START) {
 			it->n--; /* the next iteration's */
 			it->env->mounted = true;
 			return;
@@ -519,24 +519,17 @@ static void cpu_so_far(struct iter *it, struct iter_result *r)
 		r->lagfs_cpu_us = ps.cpu_us;
 }
 
-static int ev_kind(const struct ev_rec *e)
+/* Whether the result keeps an event of this kind: an answer only with
+ * its how (lagfs writes none without). */
+static bool kept_kind(const struct ev_rec *e)
 {
-	static const char *const names[IEV_N] = {
-		[IEV_OPEN] = LAG_EV_OPEN, [IEV_CREATE] = LAG_EV_CREATE,
-		[IEV_PARK] = LAG_EV_PARK, [IEV_INTERRUPT] = LAG_EV_INTERRUPT,
-		[IEV_FLUSH] = LAG_EV_FLUSH, [IEV_RELEASE] = LAG_EV_RELEASE,
-		[IEV_UNRELEASED] = LAG_EV_UNRELEASED,
-	};
-
-	for (int k = 0; k < IEV_N; k++)
-		if (names[k] && !strcmp(e->ev, names[k]))
-			return k;
-	return e->how[0] ? IEV_DONE : -1;
+	return iter_ev_kind_ok(e->kind) &&
+	       (e->kind != LAG_EV_ANSWER || e->how[0]);
 }
 
 static bool opens(const struct ev_rec *e)
 {
-	return (!strcmp(e->ev, LAG_EV_OPEN) || !strcmp(e->ev, LAG_EV_CREATE)) &&
+	return (e->kind == LAG_EV_OPEN || e->kind == LAG_EV_CREATE) &&
 	       e->result == 0;
 }
 
@@ -563,7 +556,7 @@ static size_t pick_files(struct iter *it, bool *keep, size_t cap)
 				continue;
 			for (size_t j = i + 1; j < it->n && !rel; j++)
 				if (it->ev[j].fh == e->fh &&
-				    (!strcmp(it->ev[j].ev, LAG_EV_RELEASE) ||
+				    (it->ev[j].kind == LAG_EV_RELEASE ||
 				     opens(&it->ev[j])))
 					rel = &it->ev[j];
 			matters = !kill || !rel || rel->t_ns > kill ||
@@ -582,70 +575,67 @@ static size_t pick_files(struct iter *it, bool *keep, size_t cap)
 	return n;
 }
 
-/* The events of the child's kept files into r->ev, in time order. */
-static void keep_child_events(struct iter *it)
-{
-	struct iter_result *r = it->r;
-	bool keep[256] = { false };
-	size_t n_opens = pick_files(it, keep, 256), open_no = 0;
+/* The kept file each open fh is (-1: not kept), while it is open. */
+struct fh_map {
 	struct { uint64_t fh; int file; bool on; } act[64];
-	size_t nact = 0, total = 0;
-	struct iter_ev *tmp = calloc(it->n ? it->n : 1, sizeof(*tmp));
+	size_t n;
+};
 
-	r->n_files = 0;
-	r->n_ev = r->ev_dropped = 0;
-	for (size_t i = 0; tmp && i < it->n; i++) {
-		const struct ev_rec *e = &it->ev[i];
-		int kind = ev_kind(e), file = -2;
-		size_t a;
+/* fh's entry, or m->n. */
+static size_t fh_find(const struct fh_map *m, uint64_t fh)
+{
+	size_t a;
 
-		for (a = 0; a < nact; a++)
-			if (act[a].on && act[a].fh == e->fh)
-				break;
-		if (opens(e)) {
-			if (a < nact)
-				act[a].on = false;  /* the fh was reused */
-			if (e->pid != it->child)
-				continue;
-			/* keep[] counts from the last open */
-			size_t back = n_opens - 1 - open_no++;
+	for (a = 0; a < m->n; a++)
+		if (m->act[a].on && m->act[a].fh == fh)
+			break;
+	return a;
+}
 
-			if (back < 256 && keep[back] &&
-			    r->n_files < ITER_MAX_FILES) {
-				file = r->n_files++;
-				snprintf(r->files[file], ITER_PATH_LEN, "%s",
-					 e->path);
-			} else {
-				file = -1;
-			}
-			for (a = 0; a < nact && act[a].on; a++)
-				;
-			if (a == nact && nact < 64)
-				nact++;
-			if (a < nact)
-				act[a] = (typeof(act[0])){ e->fh, file, true };
-		} else if (a < nact) {
-			file = act[a].file;
-			if (kind == IEV_RELEASE || kind == IEV_UNRELEASED)
-				act[a].on = false;
-		}
-		if (file == -2 || kind < 0)
-			continue;
-		if (file < 0) {
-			r->ev_dropped++;
-			continue;
-		}
-		tmp[total++] = (struct iter_ev){
-			.t_ns = e->t_ns, .pid = (int32_t)e->pid,
-			.result = (int32_t)e->result, .kind = (uint8_t)kind,
-			.file = (uint8_t)file, .hold = (uint8_t)(e->hold != 0),
-		};
-		snprintf(tmp[total - 1].op, sizeof(tmp[0].op), "%s",
-			 kind == IEV_DONE ? e->ev : e->op);
-		snprintf(tmp[total - 1].how, sizeof(tmp[0].how), "%s", e->how);
-	}
-	/* Too many (deep queues): keep the first and the last half, where
-	 * the opens and the releases are. */
+static void fh_add(struct fh_map *m, uint64_t fh, int file)
+{
+	size_t a;
+
+	for (a = 0; a < m->n && m->act[a].on; a++)
+		;
+	if (a == m->n && m->n < ARRAY_SIZE(m->act))
+		m->n++;
+	if (a < m->n)
+		m->act[a] = (typeof(m->act[0])){ fh, file, true };
+}
+
+/* The child's open number open_no (of n_opens): its index in r->files
+ * if pick_files() keeps it and there is room, else -1. */
+static int keep_file(struct iter_result *r, const bool *keep, size_t n_opens,
+		     size_t open_no, const char *path)
+{
+	/* keep[] counts from the last open */
+	size_t back = n_opens - 1 - open_no;
+
+	if (back >= 256 || !keep[back] || r->n_files >= ITER_MAX_FILES)
+		return -1;
+	snprintf(r->files[r->n_files], ITER_PATH_LEN, "%s", path);
+	return r->n_files++;
+}
+
+static struct iter_ev iter_ev_of(const struct ev_rec *e, int file)
+{
+	struct iter_ev v = {
+		.t_ns = e->t_ns, .pid = (int32_t)e->pid,
+		.result = (int32_t)e->result, .kind = (uint8_t)e->kind,
+		.file = (uint8_t)file, .hold = (uint8_t)(e->hold != 0),
+	};
+
+	snprintf(v.op, sizeof(v.op), "%s", e->op);
+	snprintf(v.how, sizeof(v.how), "%s", e->how);
+	return v;
+}
+
+/* ev[0 .. total) into r->ev; too many (deep queues): the first and the
+ * last half, where the opens and the releases are. */
+static void keep_ends(struct iter_result *r, const struct iter_ev *ev,
+		      size_t total)
+{
 	for (size_t i = 0; i < total; i++) {
 		size_t j = total <= ITER_MAX_EV || i < ITER_MAX_EV / 2 ? i
 			   : i >= total - ITER_MAX_EV / 2 ? i - (total - ITER_MAX_EV)
@@ -654,8 +644,49 @@ static void keep_child_events(struct iter *it)
 		if (j == SIZE_MAX)
 			r->ev_dropped++;
 		else
-			r->ev[r->n_ev++] = tmp[i];
+			r->ev[r->n_ev++] = ev[i];
 	}
+}
+
+/* The events of the child's kept files into r->ev, in time order. */
+static void keep_child_events(struct iter *it)
+{
+	struct iter_result *r = it->r;
+	bool keep[256] = { false };
+	size_t n_opens = pick_files(it, keep, 256), open_no = 0, total = 0;
+	struct iter_ev *tmp = calloc(it->n ? it->n : 1, sizeof(*tmp));
+	struct fh_map m = { .n = 0 };
+
+	r->n_files = 0;
+	r->n_ev = r->ev_dropped = 0;
+	for (size_t i = 0; tmp && i < it->n; i++) {
+		const struct ev_rec *e = &it->ev[i];
+		size_t a = fh_find(&m, e->fh);
+		int file;
+
+		if (opens(e)) {
+			if (a < m.n)
+				m.act[a].on = false;  /* the fh was reused */
+			if (e->pid != it->child)
+				continue;
+			file = keep_file(r, keep, n_opens, open_no++, e->path);
+			fh_add(&m, e->fh, file);
+		} else if (a < m.n) {
+			file = m.act[a].file;
+			if (e->kind == LAG_EV_RELEASE ||
+			    e->kind == LAG_EV_UNRELEASED)
+				m.act[a].on = false;
+		} else {
+			continue;
+		}
+		if (!kept_kind(e))
+			continue;
+		if (file < 0)
+			r->ev_dropped++;
+		else
+			tmp[total++] = iter_ev_of(e, file);
+	}
+	keep_ends(r, tmp, total);
 	free(tmp);
 }
 
@@ -752,7 +783,7 @@ int iteration_run(struct lane_env *env, unsigned index, struct iter_result *r)
 		lagfs_proc_stop(it.lp);
 		if (lagfs_proc_start(it.lp, env->cfg->lagfs_bin, env->back,
 				     env->mnt, env->sock, env->cfg->rules,
-				     env->cfg->fuse_opts, env->errlog, err,
+				     env->cfg->lagfs.options, env->errlog, err,
 				     sizeof(err)) < 0) {
 			fail(&it, "%s", err);
 			r->not_run = true;

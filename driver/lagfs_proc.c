@@ -178,7 +178,7 @@ int lagfs_proc_start(struct lagfs_proc *p, const char *lagfs_bin,
 	}
 	deadline = lag_now_ns() + START_TIMEOUT_NS;
 	while ((r = event_stream_next(p->events, &e, deadline)) == 1) {
-		if (!strcmp(e.ev, LAG_EV_START)) {
+		if (e.kind == LAG_EV_START) {
 			p->t_ready_ns = e.t_ns;
 			return 0;
 		}

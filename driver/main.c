@@ -13,12 +13,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cleanup.h"
 #include "report_err.h"
-#include "explain_cmd.h"
 #include "lag_event.h"
 #include "lane.h"
-#include "matrix.h"
 #include "options.h"
 #include "outpath.h"
 #include "report.h"
@@ -63,11 +60,7 @@ static const char *find_lagfs(const char *given)
 	ssize_t n;
 
 	if (given) {
-		if (!executable(given)) {
-			fprintf(stderr, "lagrace: --lagfs %s: %s\n", given,
-				strerror(errno));
-			exit(2);
-		}
+		options_check_lagfs(given);
 		return given;
 	}
 	if (executable(env))
@@ -119,104 +112,146 @@ static int exit_status(const struct race_cfg *c, const struct summary *s,
 	return s->errors ? 1 : 0;
 }
 
-int main(int argc, char **argv)
-{
+/* One run: its configuration, its lanes and where their results go. */
+struct run {
 	struct race_cfg cfg;
 	struct runinfo ri;
-	struct report rp = { .cfg = &cfg, .ri = &ri };
-	struct summary s;
-	FILE *text = stdout, *story = stdout;
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct report rp;
 	struct workdir wd;
-	char err[PATH_MAX + 64];
-	pid_t lanes[64] = { 0 }, self = getpid();
-	bool stopping = false;
-	int pfd[2];
+	FILE *text, *story;
+	pid_t lanes[64];
+	bool stopping;                 /* a signal stopped the lanes */
+};
 
-	set_prog_name("lagrace");
-	if (argc > 1 && !strcmp(argv[1], "matrix"))
-		return matrix_main(argc - 1, argv + 1);
-	if (argc > 1 && !strcmp(argv[1], "explain"))
-		return explain_main(argc - 1, argv + 1);
-	if (argc > 1 && !strcmp(argv[1], "cleanup"))
-		return cleanup_main(argc - 1, argv + 1);
-	options_parse(argc, argv, &cfg);
-	check_outputs(&cfg);
-	/* --json -: standard output is the document's alone */
-	if (cfg.json_path && !strcmp(cfg.json_path, "-"))
-		text = story = stderr;
-	else if (cfg.tap)
-		story = stderr; /* TAP stays TAP */
-	if (!cfg.mount_dir)
-		cfg.lagfs_bin = find_lagfs(cfg.lagfs_bin);
-	if (workdir_create(&wd, err, sizeof(err)) < 0) {
-		fprintf(stderr, "lagrace: %s\n", err);
-		return cfg.bisect ? 125 : 1;
-	}
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		perror("lagrace: pipe");
-		workdir_leave(&wd, err, sizeof(err));
-		return 1;
-	}
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	runinfo_init(&ri, &cfg, argc, argv);
-	runinfo_find_hz(&ri);
-	report_begin(&rp, text);
-	rp.t_begin = lag_now_ns();
-	for (unsigned i = 0; i < cfg.jobs; i++) {
-		lanes[i] = fork();
-		if (lanes[i] == 0) {
-			close(pfd[0]);
-			_exit(lane_main(&cfg, i, pfd[1], &wd, self));
+/* Fork cfg.jobs lanes, each writing its results to wfd; after a failed
+ * fork, those already running are stopped. */
+static void start_lanes(struct run *run, int rfd, int wfd)
+{
+	pid_t self = getpid();
+
+	for (unsigned i = 0; i < run->cfg.jobs; i++) {
+		run->lanes[i] = fork();
+		if (run->lanes[i] == 0) {
+			close(rfd);
+			_exit(lane_main(&run->cfg, i, wfd, &run->wd, self));
 		}
-		if (lanes[i] < 0) {
+		if (run->lanes[i] < 0) {
 			perror("lagrace: fork");
-			stop_lanes(lanes, i);
+			stop_lanes(run->lanes, i);
 			break;
 		}
 	}
-	close(pfd[1]);
+	close(wfd);
+}
+
+/* Report each result as it comes, until every lane has closed the pipe;
+ * a signal stops the lanes, and what they have done is reported. */
+static void collect(struct run *run, int rfd)
+{
 	for (;;) {
 		struct iter_result r;
-		ssize_t n = read(pfd[0], &r, sizeof(r));
+		ssize_t n = read(rfd, &r, sizeof(r));
 
-		if (interrupted && !stopping) {
-			stopping = true;
-			rp.stop_signal = interrupted;
-			stop_lanes(lanes, cfg.jobs);
+		if (interrupted && !run->stopping) {
+			run->stopping = true;
+			run->rp.stop_signal = interrupted;
+			stop_lanes(run->lanes, run->cfg.jobs);
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n != sizeof(r))
 			break;
-		report_add(&rp, &r, text, story);
+		report_add(&run->rp, &r, run->text, run->story);
 	}
-	for (unsigned i = 0; i < cfg.jobs; i++)
-		if (lanes[i] > 0)
-			while (waitpid(lanes[i], NULL, 0) < 0 && errno == EINTR)
+	for (unsigned i = 0; i < run->cfg.jobs; i++)
+		if (run->lanes[i] > 0)
+			while (waitpid(run->lanes[i], NULL, 0) < 0 &&
+			       errno == EINTR)
 				;
-	rp.t_end = lag_now_ns();
-	{
-		struct rusage ru;
+}
 
-		if (getrusage(RUSAGE_SELF, &ru) == 0)
-			rp.main_cpu_us = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000u +
-					 (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+static uint64_t cpu_us_self(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		return 0;
+	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000u +
+	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+/* The summary and the files asked for: the exit status. */
+static int finish(struct run *run)
+{
+	const struct race_cfg *c = &run->cfg;
+	struct report *rp = &run->rp;
+	struct summary s;
+
+	report_summarize(rp, &s);
+	report_print_summary(rp, &s, run->stopping, run->text);
+	if (c->json_path && report_write_json(rp, &s, c->json_path) < 0) {
+		report_bail_out(rp, "--json could not be written", run->text);
+		return c->bisect ? 125 : 1;
 	}
-	if (workdir_leave(&wd, err, sizeof(err)) < 0)
+	if (c->svg_path && svg_write(c->svg_path, rp, &s) < 0) {
+		report_bail_out(rp, "--svg could not be written", run->text);
+		return c->bisect ? 125 : 1;
+	}
+	free(rp->results);
+	return exit_status(c, &s, run->stopping);
+}
+
+/* Everything that must be right before a lane starts. */
+static void prepare(struct run *run)
+{
+	struct race_cfg *c = &run->cfg;
+
+	check_outputs(c);
+	run->text = run->story = stdout;
+	/* --json -: standard output is the document's alone */
+	if (c->json_path && !strcmp(c->json_path, "-"))
+		run->text = run->story = stderr;
+	else if (c->tap)
+		run->story = stderr; /* TAP stays TAP */
+	if (!c->mount_dir)
+		c->lagfs_bin = find_lagfs(c->lagfs_bin);
+	run->rp = (struct report){ .cfg = c, .ri = &run->ri };
+}
+
+int main(int argc, char **argv)
+{
+	static struct run run;
+	const struct subcommand *sub;
+	struct sigaction sa = { .sa_handler = on_signal };
+	char err[PATH_MAX + 64];
+	int pfd[2];
+
+	set_prog_name("lagrace");
+	if (argc > 1 && (sub = subcommand_find(argv[1])))
+		return sub->main(argc - 1, argv + 1);
+	options_parse(argc, argv, &run.cfg);
+	prepare(&run);
+	if (workdir_create(&run.wd, err, sizeof(err)) < 0) {
+		fprintf(stderr, "lagrace: %s\n", err);
+		return run.cfg.bisect ? 125 : 1;
+	}
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		perror("lagrace: pipe");
+		workdir_leave(&run.wd, err, sizeof(err));
+		return 1;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	runinfo_init(&run.ri, &run.cfg, argc, argv);
+	runinfo_find_hz(&run.ri);
+	report_begin(&run.rp, run.text);
+	run.rp.t_begin = lag_now_ns();
+	start_lanes(&run, pfd[0], pfd[1]);
+	collect(&run, pfd[0]);
+	run.rp.t_end = lag_now_ns();
+	run.rp.main_cpu_us = cpu_us_self();
+	if (workdir_leave(&run.wd, err, sizeof(err)) < 0)
 		fprintf(stderr, "lagrace: left %s behind (lagrace cleanup "
-			"removes it): %s\n", wd.path, err);
-	report_summarize(&rp, &s);
-	report_print_summary(&rp, &s, stopping, text);
-	if (cfg.json_path && report_write_json(&rp, &s, cfg.json_path) < 0) {
-		report_bail_out(&rp, "--json could not be written", text);
-		return cfg.bisect ? 125 : 1;
-	}
-	if (cfg.svg_path && svg_write(cfg.svg_path, &rp, &s) < 0) {
-		report_bail_out(&rp, "--svg could not be written", text);
-		return cfg.bisect ? 125 : 1;
-	}
-	free(rp.results);
-	return exit_status(&cfg, &s, stopping);
+			"removes it): %s\n", run.wd.path, err);
+	return finish(&run);
 }

@@ -1,7 +1,6 @@
 #include "matrix.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <json.h>
 #include <limits.h>
 #include <signal.h>
@@ -18,20 +17,6 @@
 #include "options.h"
 #include "runinfo.h"
 
-/* The lane options every row takes alike (README: lagrace matrix). */
-static const struct option matrix_opts[] = {
-	{ "iterations", required_argument, NULL, 'i' },
-	{ "jobs", required_argument, NULL, 'j' },
-	{ "fusermount", no_argument, NULL, 'f' },
-	{ "no-namespace", no_argument, NULL, 'n' },
-	{ "lagfs", required_argument, NULL, 'l' },
-	{ "limit", required_argument, NULL, 'L' },
-	{ "hold", required_argument, NULL, 'H' },
-	{ "seed", required_argument, NULL, 's' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
 #define MAX_EXTRA 16
 
 static volatile sig_atomic_t stopping;
@@ -47,9 +32,8 @@ static void on_signal(int sig)
 
 static void usage(FILE *to)
 {
+	options_synopsis(to, "usage: lagrace matrix", OPT_MATRIX);
 	fprintf(to,
-"usage: lagrace matrix [--iterations N] [--jobs N] [--fusermount] [--no-namespace]\n"
-"                      [--lagfs PATH] [--limit DUR] [--hold DUR] [--seed N]\n"
 "Runs every engine and cache/punt combination, N iterations each (default\n"
 "10), with the options given, and prints the hit-rate table, each row with\n"
 "the lagrace command that reproduces it.\n");
@@ -140,141 +124,141 @@ static const char *first_error(json_object *root)
 	return json_object_get_string(err);
 }
 
+/* The lagrace command that reproduces row r. */
+static void row_command(const struct row *r, const char *const *extra,
+			char *cmd, size_t cap)
+{
+	size_t len = (size_t)snprintf(cmd, cap, "lagrace");
+
+	for (int i = 0; r->args[i]; i++)
+		len += (size_t)snprintf(cmd + len, cap - len, " %s", r->args[i]);
+	for (int i = 0; extra[i] && len < cap; i++)
+		len += (size_t)snprintf(cmd + len, cap - len, " %s", extra[i]);
+}
+
+/* "not both": the iterations that show one without the other, or no
+ * verdict; "-" if none. */
+static const char *row_other(json_object *sum, char *buf, size_t cap)
+{
+	double lo = get(sum, "late_release_only", NULL);
+	double eo = get(sum, "ebusy_only", NULL);
+	double err = get(sum, "errors", NULL);
+	size_t len = 0;
+
+	buf[0] = '\0';
+	if (lo > 0)
+		len += (size_t)snprintf(buf + len, cap - len,
+					"late release, unmount ok %.0f", lo);
+	if (eo > 0)
+		len += (size_t)snprintf(buf + len, cap - len,
+					"%sEBUSY, no late release %.0f",
+					len ? "; " : "", eo);
+	if (err > 0)
+		snprintf(buf + len, cap - len, "%serrors %.0f",
+			 len ? "; " : "", err);
+	return buf[0] ? buf : "-";
+}
+
+/* " p50 |" of a stat3 in the summary, or " - |" without samples. */
+static void print_p50(json_object *sum, const char *key)
+{
+	if (get(sum, key, "n") > 0)
+		printf(" %.1f |", get(sum, key, "p50"));
+	else
+		printf(" - |");
+}
+
 /* Prints the row; 0 if it ran, -1 if it failed. */
 static int print_row(const struct row *r, const char *const *extra, int fd)
 {
 	json_object *root = lseek(fd, 0, SEEK_SET) == 0
 			    ? json_object_from_fd(fd) : NULL, *sum = NULL;
-	char cmd[512] = "lagrace", other[160];
-	size_t len = strlen(cmd);
-	double n, lo, eo, err;
+	char cmd[512], other[160];
+	double n, err;
+	int rc = -1;
 
-	for (int i = 0; r->args[i]; i++)
-		len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, " %s",
-					r->args[i]);
-	for (int i = 0; extra[i] && len < sizeof(cmd); i++)
-		len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, " %s",
-					extra[i]);
+	row_command(r, extra, cmd, sizeof(cmd));
 	if (!root || !json_object_object_get_ex(root, "summary", &sum)) {
 		printf("| %s | failed | | | | | | `%s` |\n", r->what, cmd);
-		fflush(stdout);
-		json_object_put(root);
-		return -1;
+		goto out;
 	}
 	n = get(sum, "iterations", NULL);
 	err = get(sum, "errors", NULL);
 	if (n > 0 && err == n) {
 		printf("| %s | failed: %s | | | | | | `%s` |\n", r->what,
 		       first_error(root), cmd);
-		fflush(stdout);
-		json_object_put(root);
-		return -1;
+		goto out;
 	}
-	printf("| %s | %.0f/%.0f | %.0f/%.0f | %.0f/%.0f |", r->what,
+	printf("| %s | %.0f/%.0f | %.0f/%.0f | %.0f/%.0f | %s |", r->what,
 	       get(sum, "reproduced", NULL), n, get(sum, "late_release", NULL),
-	       n, get(sum, "ebusy", NULL), n);
-	/* the iterations that show one without the other, or no verdict */
-	lo = get(sum, "late_release_only", NULL);
-	eo = get(sum, "ebusy_only", NULL);
-	other[0] = '\0';
-	len = 0;
-	if (lo > 0)
-		len += (size_t)snprintf(other + len, sizeof(other) - len,
-					"late release, unmount ok %.0f", lo);
-	if (eo > 0)
-		len += (size_t)snprintf(other + len, sizeof(other) - len,
-					"%sEBUSY, no late release %.0f",
-					len ? "; " : "", eo);
-	if (err > 0)
-		snprintf(other + len, sizeof(other) - len, "%serrors %.0f",
-			 len ? "; " : "", err);
-	printf(" %s |", other[0] ? other : "-");
-	if (get(sum, "busy_window_ms", "n") > 0)
-		printf(" %.1f |", get(sum, "busy_window_ms", "p50"));
-	else
-		printf(" - |");
-	if (get(sum, "release_lateness_ms", "n") > 0)
-		printf(" %.1f |", get(sum, "release_lateness_ms", "p50"));
-	else
-		printf(" - |");
+	       n, get(sum, "ebusy", NULL), n,
+	       row_other(sum, other, sizeof(other)));
+	print_p50(sum, "busy_window_ms");
+	print_p50(sum, "release_lateness_ms");
 	printf(" `%s` |\n", cmd);
+	rc = 0;
+out:
 	fflush(stdout);
 	json_object_put(root);
-	return 0;
+	return rc;
+}
+
+/* matrix's options: --iterations apart, the others for every row. */
+struct matrix_args {
+	const char *iters;
+	const char *extra[MAX_EXTRA + 1];      /* NULL-terminated */
+	int n;
+};
+
+static void take(const struct race_opt *o, const char *arg, void *ctx)
+{
+	static char flags[MAX_EXTRA][24];
+	struct matrix_args *m = ctx;
+
+	if (o->kind == OPT_HELP) {
+		usage(stdout);
+		exit(0);
+	}
+	if (!strcmp(o->name, "iterations")) {
+		m->iters = arg;
+		return;
+	}
+	if (m->n + 2 > MAX_EXTRA) {
+		fprintf(stderr, "lagrace matrix: too many options\n");
+		exit(2);
+	}
+	snprintf(flags[m->n], sizeof(flags[m->n]), "--%s", o->name);
+	m->extra[m->n] = flags[m->n];
+	m->n++;
+	if (arg)
+		m->extra[m->n++] = arg;
 }
 
 /*
- * Read matrix's options into extra (NULL-terminated, each option with its
- * value, --iterations apart) and check them as lagrace itself would: a bad
- * value is one line naming it and exit status 2, before any row runs.
+ * Read matrix's options (lagrace's that have OPT_MATRIX) and check them as
+ * lagrace itself would: a bad value is one line naming it and exit status
+ * 2, before any row runs.
  */
-static const char *parse(int argc, char **argv, const char **extra)
+static void parse(int argc, char **argv, struct matrix_args *m)
 {
-	const char *iters = "10", *check[8 + MAX_EXTRA];
-	static char flags[MAX_EXTRA][24];
+	const char *check[8 + MAX_EXTRA];
 	struct race_cfg cfg;
-	int opt, n = 0, c = 0, idx = 0;
+	int c = 0;
 
-	opterr = 0;
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, ":h", matrix_opts, &idx)) != -1) {
-		switch (opt) {
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case 'i':
-			iters = optarg;
-			break;
-		case ':':
-			fprintf(stderr, "lagrace matrix: option '%s' needs an "
-				"argument\n", argv[optind - 1]);
-			exit(2);
-		case '?':
-			if (optopt)
-				fprintf(stderr, "lagrace matrix: unknown option "
-					"'-%c' (try 'lagrace matrix --help')\n",
-					optopt);
-			else
-				fprintf(stderr, "lagrace matrix: unknown option "
-					"'%s' (try 'lagrace matrix --help')\n",
-					argv[optind - 1]);
-			exit(2);
-		default:
-			if (n + 2 > MAX_EXTRA) {
-				fprintf(stderr, "lagrace matrix: too many "
-					"options\n");
-				exit(2);
-			}
-			snprintf(flags[n], sizeof(flags[n]), "--%s",
-				 matrix_opts[idx].name);
-			extra[n] = flags[n];
-			n++;
-			if (optarg)
-				extra[n++] = optarg;
-		}
-	}
-	extra[n] = NULL;
-	if (optind < argc) {
-		fprintf(stderr, "lagrace matrix: unexpected argument '%s'\n",
-			argv[optind]);
-		exit(2);
-	}
-	for (int i = 0; i < n; i++)
-		if (!strcmp(extra[i], "--lagfs") && access(extra[i + 1], X_OK) < 0) {
-			fprintf(stderr, "lagrace: --lagfs %s: %s\n", extra[i + 1],
-				strerror(errno));
-			exit(2);
-		}
+	m->iters = "10";
+	options_scan(argc, argv, OPT_MATRIX, "lagrace matrix", take, m);
+	m->extra[m->n] = NULL;
+	for (int i = 0; i < m->n; i++)
+		if (!strcmp(m->extra[i], "--lagfs"))
+			options_check_lagfs(m->extra[i + 1]);
 	/* lagrace's own parser names a bad value and exits 2. */
 	check[c++] = "lagrace";
-	for (int i = 0; i < n; i++)
-		check[c++] = extra[i];
+	for (int i = 0; i < m->n; i++)
+		check[c++] = m->extra[i];
 	check[c++] = "--iterations";
-	check[c++] = iters;
+	check[c++] = m->iters;
 	check[c] = NULL;
-	optind = 0;
 	options_parse(c, (char **)check, &cfg);
-	return iters;
 }
 
 static const char *hz_of(const struct runinfo *ri)
@@ -287,17 +271,57 @@ static const char *hz_of(const struct runinfo *ri)
 	return buf;
 }
 
-int matrix_main(int argc, char **argv)
+/* The table's header: the kernel, its HZ, what a row means. */
+static void print_header(const char *iters)
 {
-	const char *iters, *extra[MAX_EXTRA + 1];
-	char self[PATH_MAX], json[64];
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct utsname u;
 	struct runinfo ri;
-	ssize_t n;
-	int failed = 0, fd;
 
-	iters = parse(argc, argv, extra);
+	uname(&u);
+	memset(&ri, 0, sizeof(ri));
+	snprintf(ri.kernel, sizeof(ri.kernel), "%s", u.release);
+	runinfo_find_hz(&ri);
+	printf("Kernel %s, HZ %s, %s iterations per row. An iteration "
+	       "reproduces when lagfs's events prove a late release of the "
+	       "child's file and the first unmount after the reap failed with "
+	       "EBUSY; times in ms.\n\n", u.release, hz_of(&ri), iters);
+	printf("| child IO | reproduced | late release | EBUSY | not both | busy p50 | release after reap p50 | command |\n");
+	printf("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+	fflush(stdout);
+}
+
+/* Run every row, each writing its --json to fd, and print it. 0, or 1 if
+ * one failed or a signal stopped the table. */
+static int run_rows(const char *self, const struct matrix_args *m, int fd)
+{
+	char json[64];
+	int failed = 0;
+
+	snprintf(json, sizeof(json), "/proc/self/fd/%d", fd);
+	for (size_t i = 0; i < ARRAY_SIZE(rows) && !stopping; i++) {
+		if (ftruncate(fd, 0) < 0) {
+			failed = 1;
+			break;
+		}
+		failed |= run_row(self, &rows[i], m->extra, m->iters, json) < 0;
+		if (stopping)
+			break; /* the row was cut short: not a row of the table */
+		failed |= print_row(&rows[i], m->extra, fd) < 0;
+	}
+	if (stopping)
+		printf("(interrupted: the rows above ran)\n");
+	return failed || stopping ? 1 : 0;
+}
+
+int matrix_main(int argc, char **argv)
+{
+	struct matrix_args m = { 0 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	char self[PATH_MAX];
+	ssize_t n;
+	int rc, fd;
+
+	parse(argc, argv, &m);
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n < 0) {
 		fprintf(stderr, "lagrace: matrix: /proc/self/exe: %s\n",
@@ -314,32 +338,10 @@ int matrix_main(int argc, char **argv)
 			strerror(errno));
 		return 1;
 	}
-	snprintf(json, sizeof(json), "/proc/self/fd/%d", fd);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	uname(&u);
-	memset(&ri, 0, sizeof(ri));
-	snprintf(ri.kernel, sizeof(ri.kernel), "%s", u.release);
-	runinfo_find_hz(&ri);
-	printf("Kernel %s, HZ %s, %s iterations per row. An iteration "
-	       "reproduces when lagfs's events prove a late release of the "
-	       "child's file and the first unmount after the reap failed with "
-	       "EBUSY; times in ms.\n\n", u.release, hz_of(&ri), iters);
-	printf("| child IO | reproduced | late release | EBUSY | not both | busy p50 | release after reap p50 | command |\n");
-	printf("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
-	fflush(stdout);
-	for (size_t i = 0; i < ARRAY_SIZE(rows) && !stopping; i++) {
-		if (ftruncate(fd, 0) < 0) {
-			failed = 1;
-			break;
-		}
-		failed |= run_row(self, &rows[i], extra, iters, json) < 0;
-		if (stopping)
-			break; /* the row was cut short: not a row of the table */
-		failed |= print_row(&rows[i], extra, fd) < 0;
-	}
-	if (stopping)
-		printf("(interrupted: the rows above ran)\n");
+	print_header(m.iters);
+	rc = run_rows(self, &m, fd);
 	close(fd);
-	return failed || stopping ? 1 : 0;
+	return rc;
 }

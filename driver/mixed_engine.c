@@ -200,15 +200,28 @@ static int mix_op_pwrite(struct mix *m)
 	return s && pwrite(s->fd, m->buf, m->o->bs, mix_offset(m)) >= 0 ? 0 : -1;
 }
 
+/* For an O_DIRECT read through io_uring (uring) or libaio: an open
+ * O_DIRECT file in *s and a free IO, once one is reaped if max_io are in
+ * flight; NULL if either is missing. */
+static struct mix_io *mix_direct_io(struct mix *m, bool uring,
+				    struct mix_slot **s)
+{
+	*s = mix_pick(m, MIX_DIRECT);
+	if (uring)
+		mix_uring_reap(m, m->uring_busy >= m->max_io);
+	else
+		mix_aio_reap(m, m->aio_busy >= m->max_io);
+	return *s ? mix_free_io(m, uring ? m->uring_io : m->aio_io) : NULL;
+}
+
 static int mix_uring_read(struct mix *m, bool async)
 {
-	struct mix_slot *s = mix_pick(m, MIX_DIRECT);
 	struct io_uring_sqe *sqe;
-	struct mix_io *io;
+	struct mix_slot *s;
+	struct mix_io *io = mix_direct_io(m, true, &s);
 	int ret;
 
-	mix_uring_reap(m, m->uring_busy >= m->max_io);
-	if (!s || !(io = mix_free_io(m, m->uring_io)))
+	if (!io)
 		return -1;
 	sqe = io_uring_get_sqe(&m->ring);
 	if (!sqe) {
@@ -243,13 +256,12 @@ static int mix_op_uring_async(struct mix *m)
 
 static int mix_op_aio_read(struct mix *m)
 {
-	struct mix_slot *s = mix_pick(m, MIX_DIRECT);
-	struct mix_io *io;
+	struct mix_slot *s;
+	struct mix_io *io = mix_direct_io(m, false, &s);
 	struct iocb *cb;
 	int ret;
 
-	mix_aio_reap(m, m->aio_busy >= m->max_io);
-	if (!s || !(io = mix_free_io(m, m->aio_io)))
+	if (!io)
 		return -1;
 	cb = &io->cb;
 	io_prep_pread(cb, s->fd, io->buf, m->o->bs, mix_offset(m));
@@ -458,7 +470,6 @@ static int mixed_run(const struct engine_opts *o)
 }
 
 const struct engine_ops engine_mixed = {
-	.name = "mixed",
 	.help = "fsstress-like random mix of IO and metadata ops (--seed)",
 	.run = mixed_run,
 };

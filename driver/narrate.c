@@ -34,8 +34,8 @@ void narrate_wrap(FILE *out, const char *prefix, const char *cont,
 	fputc('\n', out);
 }
 
-__attribute__((format(printf, 3, 4)))
-static void wrapf(FILE *out, const char *cont, const char *fmt, ...)
+void narrate_wrapf(FILE *out, const char *prefix, const char *cont,
+		   const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -43,8 +43,10 @@ static void wrapf(FILE *out, const char *cont, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	narrate_wrap(out, "", cont, buf);
+	narrate_wrap(out, prefix, cont, buf);
 }
+
+#define wrapf(out, cont, ...) narrate_wrapf(out, "", cont, __VA_ARGS__)
 
 void narrate_header(FILE *out, const struct runinfo *ri,
 		    const struct iter_result *r)

@@ -12,6 +12,7 @@
 
 #include <stdio.h>
 
+#include "base.h"
 #include "race.h"
 #include "runinfo.h"
 #include "story.h"
@@ -22,6 +23,9 @@
  * continuation line starting with cont (spaces, or "#   " in TAP). */
 void narrate_wrap(FILE *out, const char *prefix, const char *cont,
 		  const char *text);
+/* The same, of a printf format. */
+PRINTF(4, 5) void narrate_wrapf(FILE *out, const char *prefix,
+				const char *cont, const char *fmt, ...);
 
 void narrate_header(FILE *out, const struct runinfo *ri,
 		    const struct iter_result *r);

@@ -4,149 +4,278 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
-#include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "base.h"
+#include "cleanup.h"
 #include "duration.h"
+#include "explain_cmd.h"
+#include "matrix.h"
+#include "names.h"
+#include "narrate.h"
+#include "report_err.h"
 #include "scenario.h"
 #include "version.h"
-#include "report_err.h"
 
 #define MS 1000000ull
+#define HELP_COL 24             /* where an option's help starts */
 
-enum {
-	O_SCENARIO = 256, O_ENGINE, O_ITER, O_JOBS, O_MITIGATE, O_EXPECT,
-	O_BISECT, O_JSON, O_TAP, O_MOUNT, O_LOG, O_CONTROL, O_FUSERMOUNT,
-	O_DIRECT, O_BUFFERED, O_ASYNC, O_NO_ASYNC, O_RW, O_QD, O_FILES,
-	O_BS, O_FUSE_DIO, O_NO_FUSE_DIO, O_HOLD, O_LIMIT, O_SEED, O_LAGFS,
-	O_QUIET, O_NO_NS, O_FUSE_OPTS, O_SVG, O_EXPLAIN, O_CLOSE,
-	O_NO_CLOSE, O_HELP, O_VERSION
+static const char *const rw_names[] = { "read", "write" };
+
+#define FIELD(f) .off = offsetof(struct race_cfg, f), \
+		 .size = sizeof(((struct race_cfg *)0)->f)
+#define GROUP(h) { .kind = OPT_GROUP, .help = h }
+#define FLAG(n, f, v, h, ...) { .name = n, .kind = OPT_FLAG, FIELD(f), \
+	.value = v, .help = h, __VA_ARGS__ }
+#define COUNT(n, f, lo, hi, a, h, ...) { .name = n, .kind = OPT_COUNT, \
+	FIELD(f), .min = lo, .max = hi, .arg = a, .help = h, __VA_ARGS__ }
+/* lo 1: "must be more than 0" */
+#define DURATION(n, f, lo, h, ...) { .name = n, .kind = OPT_DURATION, \
+	FIELD(f), .min = lo, .arg = "DUR", .help = h, __VA_ARGS__ }
+#define CHOICE(n, f, tbl, noun_, h, ...) { .name = n, .kind = OPT_CHOICE, \
+	FIELD(f), .names = tbl, .n_names = ARRAY_SIZE(tbl), .noun = noun_, \
+	.help = h, __VA_ARGS__ }
+#define STRING(n, f, a, h, ...) { .name = n, .kind = OPT_STRING, FIELD(f), \
+	.arg = a, .help = h, __VA_ARGS__ }
+#define MATRIX .flags = OPT_MATRIX
+
+/* Every option of lagrace, in --help's order. */
+static const struct race_opt opts[] = {
+	CHOICE("scenario", scenario, scenario_names, "scenario",
+	       "what to make happen (below; default async-dio)"),
+	CHOICE("engine", engine, engine_names, "engine",
+	       "how the child puts IO in flight (below)"),
+	COUNT("iterations", iterations, 1, 10000000, "N",
+	      "iterations to run (default 20)", MATRIX),
+	COUNT("jobs", jobs, 1, 64, "N", "lanes running at once (default 1)",
+	      MATRIX),
+	CHOICE("mitigate", mitigate, mitigation_names, "mitigation",
+	       "how to unmount after the reap (default none)"),
+	CHOICE("expect", expect, expect_names, NULL,
+	       "exit 0 only if every iteration reproduced (race) or none "
+	       "showed a late release or EBUSY (clean)"),
+	FLAG("bisect", bisect, true, "exit status for git bisect run"),
+	STRING("json", json_path, "FILE|-", "write the results as JSON"),
+	STRING("svg", svg_path, "FILE", "draw the iterations' timelines"),
+	FLAG("tap", tap, true, "TAP on standard output"),
+	FLAG("quiet", quiet, true, "no line for each iteration"),
+	FLAG("explain", explain, true, "tell one iteration step by step"),
+	STRING("mount", mount_dir, "DIR",
+	       "use the lagfs mounted there (one lane), with:"),
+	STRING("log", mount_log, "FILE", "its --log"),
+	STRING("control", mount_control, "SOCK", "its --control"),
+	FLAG("fusermount", fusermount, true,
+	     "mount and unmount through fusermount3", MATRIX),
+	GROUP("Engine options, over the scenario's:"),
+	FLAG("direct", eo.direct, true, "open the files with O_DIRECT"),
+	FLAG("buffered", eo.direct, false, "use the page cache"),
+	FLAG("async", eo.async, true, "io_uring: IOSQE_ASYNC (the io-wq punt)"),
+	FLAG("no-async", eo.async, false, "io_uring: no IOSQE_ASYNC"),
+	CHOICE("rw", eo.write, rw_names, NULL, "read or write"),
+	COUNT("qd", eo.qd, 1, 4096, "N", "IOs in flight at once"),
+	COUNT("files", eo.nfiles, 1, 1024, "N", "files the child uses"),
+	COUNT("bs", eo.bs, 4096, 1u << 20, "BYTES",
+	      "bytes per IO, a multiple of 4096"),
+	FLAG("fuse-direct-io", lagfs.direct_io, true,
+	     "lagfs answers the child's opens with direct_io"),
+	FLAG("no-fuse-direct-io", lagfs.direct_io, false, "it does not"),
+	FLAG("close-in-flight", eo.close_in_flight, true,
+	     "the child closes its files once its IO is in flight, before "
+	     "the kill"),
+	FLAG("no-close-in-flight", eo.close_in_flight, false,
+	     "it keeps them open"),
+	GROUP("Other options:"),
+	FLAG("no-namespace", no_namespace, true,
+	     "root: use the host's mounts", MATRIX),
+	STRING("lagfs", lagfs_bin, "PATH", "the lagfs to run", MATRIX),
+	DURATION("limit", limit_ns, 1,
+		 "give up waiting for the release (default 5s)", MATRIX),
+	DURATION("hold", hold_ns, 0,
+		 "keep the mount busy this long after EBUSY (default 0)",
+		 MATRIX),
+	COUNT("seed", seed, 0, UINT_MAX, "N", "random choices (default 1)",
+	      MATRIX),
+	STRING("fuse-opts", lagfs.options, "OPTS",
+	       "lagfs -o OPTS, e.g. no_async_dio"),
+	{ .name = "version", .kind = OPT_VERSION, .help = "print the version" },
+	{ .name = "help", .kind = OPT_HELP, .help = "print this text", MATRIX },
 };
 
-static const struct option longopts[] = {
-	{ "scenario", required_argument, NULL, O_SCENARIO },
-	{ "engine", required_argument, NULL, O_ENGINE },
-	{ "iterations", required_argument, NULL, O_ITER },
-	{ "jobs", required_argument, NULL, O_JOBS },
-	{ "mitigate", required_argument, NULL, O_MITIGATE },
-	{ "expect", required_argument, NULL, O_EXPECT },
-	{ "bisect", no_argument, NULL, O_BISECT },
-	{ "json", required_argument, NULL, O_JSON },
-	{ "tap", no_argument, NULL, O_TAP },
-	{ "mount", required_argument, NULL, O_MOUNT },
-	{ "log", required_argument, NULL, O_LOG },
-	{ "control", required_argument, NULL, O_CONTROL },
-	{ "fusermount", no_argument, NULL, O_FUSERMOUNT },
-	{ "direct", no_argument, NULL, O_DIRECT },
-	{ "buffered", no_argument, NULL, O_BUFFERED },
-	{ "async", no_argument, NULL, O_ASYNC },
-	{ "no-async", no_argument, NULL, O_NO_ASYNC },
-	{ "rw", required_argument, NULL, O_RW },
-	{ "qd", required_argument, NULL, O_QD },
-	{ "files", required_argument, NULL, O_FILES },
-	{ "bs", required_argument, NULL, O_BS },
-	{ "fuse-direct-io", no_argument, NULL, O_FUSE_DIO },
-	{ "no-fuse-direct-io", no_argument, NULL, O_NO_FUSE_DIO },
-	{ "close-in-flight", no_argument, NULL, O_CLOSE },
-	{ "no-close-in-flight", no_argument, NULL, O_NO_CLOSE },
-	{ "hold", required_argument, NULL, O_HOLD },
-	{ "limit", required_argument, NULL, O_LIMIT },
-	{ "seed", required_argument, NULL, O_SEED },
-	{ "lagfs", required_argument, NULL, O_LAGFS },
-	{ "quiet", no_argument, NULL, O_QUIET },
-	{ "no-namespace", no_argument, NULL, O_NO_NS },
-	{ "fuse-opts", required_argument, NULL, O_FUSE_OPTS },
-	{ "svg", required_argument, NULL, O_SVG },
-	{ "explain", no_argument, NULL, O_EXPLAIN },
-	{ "help", no_argument, NULL, O_HELP },
-	{ "version", no_argument, NULL, O_VERSION },
-	{ NULL, 0, NULL, 0 }
+static const struct subcommand subcommands[] = {
+	{ "matrix", matrix_main, NULL, OPT_MATRIX,
+	  "every engine and cache/punt combination: the hit-rate table" },
+	{ "explain", explain_main, "--json FILE --iteration N", 0,
+	  "tell one iteration of a --json document" },
+	{ "cleanup", cleanup_main, "", 0,
+	  "remove what killed runs left behind" },
 };
 
-void options_usage(FILE *to)
+const struct subcommand *subcommand_find(const char *name)
 {
-	fprintf(to,
-"usage: lagrace [--scenario async-dio|exit-punt|chance]\n"
-"               [--engine uring|aio|sync|mixed] [--iterations N] [--jobs N]\n"
-"               [--mitigate none|retry|wait-release|lazy] [--expect race|clean]\n"
-"               [--bisect] [--json FILE|-] [--svg FILE] [--tap] [--quiet]\n"
-"               [--explain] [--mount DIR --log FILE --control SOCK] [--fusermount]\n"
-"       lagrace matrix [--iterations N] [--jobs N] [--fusermount] [--no-namespace]\n"
-"               [--lagfs PATH] [--limit DUR] [--hold DUR] [--seed N]\n"
-"       lagrace explain --json FILE --iteration N\n"
-"       lagrace cleanup    (remove what killed runs left behind)\n"
-"engine options: --direct|--buffered  --async|--no-async  --rw read|write\n"
-"               --qd N  --files N  --bs BYTES  --fuse-direct-io|--no-fuse-direct-io\n"
-"               --close-in-flight|--no-close-in-flight (the child closes its\n"
-"               files once its IO is in flight, before the kill)\n"
-"other: --hold DUR (keep the mount busy this long after EBUSY, default 0)\n"
-"       --limit DUR (give up waiting for the release, default 5s)\n"
-"       --seed N  --lagfs PATH  --no-namespace (root: use the host's mounts)\n"
-"       --fuse-opts OPTS (lagfs -o, e.g. no_async_dio)\n"
-"       --version  --help\n"
-"\n"
-"Scenarios:\n");
-	for (const struct scenario *s = scenarios; s->name; s++)
-		fprintf(to, "  %-10s %s\n", s->name, s->summary);
-	fprintf(to, "Engines:\n");
-	for (const struct engine_ops *const *e = engines; *e; e++)
-		fprintf(to, "  %-10s %s\n", (*e)->name, (*e)->help);
-	fprintf(to,
-"An iteration reproduces when lagfs saw a late release of the child's file\n"
-"and the first unmount failed with EBUSY.\n"
-"Exit status: 0 when --expect is met (race: every iteration reproduced;\n"
-"clean: none showed a late release or EBUSY), 1 otherwise, 2 on usage\n"
-"errors (also an unwritable --json or --svg); --bisect: 0 none reproduced,\n"
-"1 one did, 125 could not run (for git bisect run).\n");
+	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++)
+		if (!strcmp(subcommands[i].name, name))
+			return &subcommands[i];
+	return NULL;
 }
 
-static unsigned count(const char *opt, const char *s, unsigned min,
-		      unsigned max)
+/* ---- scanning --------------------------------------------------------- */
+
+static bool wanted(const struct race_opt *o, unsigned need)
 {
+	return o->kind != OPT_GROUP && (o->flags & need) == need;
+}
+
+static bool takes_arg(const struct race_opt *o)
+{
+	return o->kind >= OPT_COUNT && o->kind <= OPT_STRING;
+}
+
+void options_scan(int argc, char **argv, unsigned need, const char *who,
+		  opt_take_fn *take, void *ctx)
+{
+	struct option lo[ARRAY_SIZE(opts) + 1];
+	const struct race_opt *help = NULL;
+	const char *prog = prog_name();
+	size_t n = 0;
+	int opt;
+
+	memset(lo, 0, sizeof(lo));
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
+		if (!wanted(&opts[i], need))
+			continue;
+		lo[n++] = (struct option){ opts[i].name, takes_arg(&opts[i]) ?
+					   required_argument : no_argument,
+					   NULL, 256 + (int)i };
+		if (opts[i].kind == OPT_HELP)
+			help = &opts[i];
+	}
+	opterr = 0;
+	optind = 0;
+	/* take() names a bad value as the program, scan errors as who */
+	set_prog_name(who);
+	while ((opt = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+		set_prog_name(prog);
+		if (opt >= 256)
+			take(&opts[opt - 256], optarg, ctx);
+		else if (opt == 'h' && help)
+			take(help, NULL, ctx);
+		set_prog_name(who);
+		if (opt == ':')
+			die_usage("option '%s' needs an argument",
+				  argv[optind - 1]);
+		/* getopt has not moved past a short option in a cluster
+		 * (a long option given a value it takes none of: its val) */
+		if (opt == '?' && optopt && optopt < 256)
+			die_usage("unknown option '-%c' (try '%s --help')",
+				  optopt, who);
+		if (opt == '?')
+			die_usage("unknown option '%s' (try '%s --help')",
+				  argv[optind - 1], who);
+	}
+	if (optind < argc)
+		die_usage("unexpected argument '%s'", argv[optind]);
+	set_prog_name(prog);
+}
+
+/* ---- values ----------------------------------------------------------- */
+
+static unsigned long long count(const struct race_opt *o, const char *s)
+{
+	unsigned long long v;
 	char *end;
-	unsigned long v;
 
 	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (!*s || *end || errno || *s == '-' || v < min || v > max)
-		die_usage("%s '%s': need a whole number from %u to %u", opt, s,
-			    min, max);
-	return (unsigned)v;
+	v = strtoull(s, &end, 10);
+	if (!*s || *end || errno || *s == '-' || v < o->min || v > o->max)
+		die_usage("--%s '%s': need a whole number from %llu to %llu",
+			  o->name, s, o->min, o->max);
+	return v;
 }
 
-static uint64_t dur(const char *opt, const char *s)
+static unsigned long long duration(const struct race_opt *o, const char *s)
 {
 	const char *why;
 	uint64_t ns;
 
 	if (duration_parse(s, &ns, &why) < 0)
-		die_usage("%s '%s': %s", opt, s, why);
+		die_usage("--%s '%s': %s", o->name, s, why);
 	if (ns == DURATION_INF)
-		die_usage("%s '%s': must be finite", opt, s);
+		die_usage("--%s '%s': must be finite", o->name, s);
+	/* No time to wait for anything: every iteration would fail. */
+	if (ns < o->min)
+		die_usage("--%s '%s': must be more than 0", o->name, s);
 	return ns;
 }
 
-static enum mitigation mitigation(const char *s)
+static unsigned long long choice(const struct race_opt *o, const char *s)
 {
-	static const char *const names[] = { "none", "retry", "wait-release",
-					     "lazy" };
+	int i = name_index(o->names, o->n_names, s);
+	char list[256];
 
-	for (unsigned i = 0; i < 4; i++)
-		if (!strcmp(s, names[i]))
-			return (enum mitigation)i;
-	die_usage("unknown mitigation '%s' (none, retry, wait-release, lazy)",
-		    s);
+	if (i >= 0)
+		return (unsigned)i;
+	if (o->noun)
+		die_usage("unknown %s '%s' (%s)", o->noun, s,
+			  name_join(o->names, o->n_names, ", ", ", ", list,
+				    sizeof(list)));
+	die_usage("--%s '%s': %s", o->name, s,
+		  name_join(o->names, o->n_names, ", ", " or ", list,
+			    sizeof(list)));
 }
 
+/* A bool, an enum, an unsigned or a 64-bit field. */
+static void store(void *field, size_t size, unsigned long long v)
+{
+	switch (size) {
+	case sizeof(uint8_t): *(uint8_t *)field = (uint8_t)v; break;
+	case sizeof(uint32_t): *(uint32_t *)field = (uint32_t)v; break;
+	case sizeof(uint64_t): *(uint64_t *)field = v; break;
+	default: abort(); /* a field the table cannot set */
+	}
+}
+
+/* ---- lagrace's own command line --------------------------------------- */
+
+/* The options given, their values in cfg's fields. */
+struct given {
+	struct race_cfg cfg;
+	bool set[ARRAY_SIZE(opts)];
+};
+
+static void take(const struct race_opt *o, const char *arg, void *ctx)
+{
+	struct given *g = ctx;
+	void *field = (char *)&g->cfg + o->off;
+
+	switch (o->kind) {
+	case OPT_HELP: options_usage(stdout); exit(0);
+	case OPT_VERSION: printf("lagrace %s\n", LAG_VERSION); exit(0);
+	case OPT_FLAG: store(field, o->size, o->value); break;
+	case OPT_COUNT: store(field, o->size, count(o, arg)); break;
+	case OPT_DURATION: store(field, o->size, duration(o, arg)); break;
+	case OPT_CHOICE: store(field, o->size, choice(o, arg)); break;
+	case OPT_STRING: memcpy(field, &arg, sizeof(arg)); break;
+	case OPT_GROUP: break;
+	}
+	g->set[o - opts] = true;
+}
+
+static bool given(const struct given *g, const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++)
+		if (opts[i].name && !strcmp(opts[i].name, name))
+			return g->set[i];
+	return false;
+}
+
+/* What no scenario and no option sets. */
 static void defaults(struct race_cfg *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->scenario = "async-dio";
-	c->eo.qd = 1;
-	c->eo.nfiles = 1;
-	c->eo.bs = 4096;
+	c->scenario = SCENARIO_ASYNC_DIO;
 	c->iterations = 20;
 	c->jobs = 1;
 	c->hold_ns = 0;
@@ -156,48 +285,12 @@ static void defaults(struct race_cfg *c)
 	c->seed = 1;
 }
 
-/* Explicit engine options, applied over the scenario's. */
-struct overrides {
-	const char *engine;
-	const char *fuse_opts;          /* replaces the scenario's */
-	int direct, async, write, fuse_dio, close; /* -1: the scenario's */
-	unsigned qd, files, bs;
-};
-
-static void apply(struct race_cfg *c, const struct overrides *o)
-{
-	bool held = c->arrival == ARRIVE_PARK;
-	bool fuse_dio = c->rules[0] && !strcmp(c->rules[0], RULE_DIRECT_IO);
-	bool keep = c->release_on_exit;
-	int n = 0;
-
-	if (o->engine && !(c->engine = engine_find(o->engine)))
-		die_usage("unknown engine '%s' (uring, aio, sync, mixed)",
-			    o->engine);
-	if (o->direct >= 0) c->eo.direct = o->direct;
-	if (o->async >= 0) c->eo.async = o->async;
-	if (o->write >= 0) c->eo.write = o->write;
-	if (o->fuse_dio >= 0) fuse_dio = o->fuse_dio;
-	if (o->close >= 0) c->eo.close_in_flight = o->close;
-	if (o->qd) c->eo.qd = o->qd;
-	if (o->files) c->eo.nfiles = o->files;
-	if (o->bs) c->eo.bs = o->bs;
-	if (o->fuse_opts) c->fuse_opts = o->fuse_opts;
-	memset(c->rules, 0, sizeof(c->rules));
-	if (fuse_dio)
-		c->rules[n++] = RULE_DIRECT_IO;
-	if (held && keep)
-		c->rules[n++] = c->eo.write ? RULE_HOLD_WRITE_KEEP
-					    : RULE_HOLD_READ_KEEP;
-	else if (held)
-		c->rules[n++] = c->eo.write ? RULE_HOLD_WRITE : RULE_HOLD_READ;
-}
-
-static void check(struct race_cfg *c)
+/* The options that cannot go together. */
+static void check(const struct race_cfg *c)
 {
 	if (c->mount_dir && (!c->mount_log || !c->mount_control))
 		die_usage("--mount needs --log FILE and --control SOCK of "
-			    "that lagfs");
+			  "that lagfs");
 	if (!c->mount_dir && (c->mount_log || c->mount_control))
 		die_usage("--log and --control go with --mount");
 	if (c->mount_dir && c->jobs > 1)
@@ -206,14 +299,14 @@ static void check(struct race_cfg *c)
 		die_usage("--bs '%zu': need a multiple of 4096", c->eo.bs);
 	if (c->eo.bs * c->eo.qd > ENGINE_FILE_SIZE * c->eo.nfiles)
 		die_usage("--qd %u of --bs %zu do not fit in %u files",
-			    c->eo.qd, c->eo.bs, c->eo.nfiles);
-	if (c->eo.close_in_flight && !c->engine->closes_in_flight)
+			  c->eo.qd, c->eo.bs, c->eo.nfiles);
+	if (c->eo.close_in_flight && !engines[c->engine]->closes_in_flight)
 		die_usage("--close-in-flight: engine '%s' cannot close its "
-			    "files with IO in flight (uring can)",
-			    c->engine->name);
-	if (c->eo.close_in_flight && c->arrival != ARRIVE_PARK)
+			  "files with IO in flight (uring can)",
+			  engine_names[c->engine]);
+	if (c->eo.close_in_flight && c->lagfs.hold == LAGFS_NO_HOLD)
 		die_usage("--close-in-flight needs IO that lagfs holds "
-			    "(not --scenario %s)", c->scenario);
+			  "(not --scenario %s)", scenario_names[c->scenario]);
 	if (c->expect != EXPECT_NONE && c->bisect)
 		die_usage("--bisect and --expect exclude each other");
 	if (c->tap && c->json_path && !strcmp(c->json_path, "-"))
@@ -223,94 +316,149 @@ static void check(struct race_cfg *c)
 /* --explain tells one iteration: say what it overrides. */
 static void explain_one(struct race_cfg *c, bool iters, bool jobs)
 {
-	if ((iters && c->iterations != 1) || (jobs && c->jobs != 1))
+	iters = iters && c->iterations != 1;
+	jobs = jobs && c->jobs != 1;
+	if (iters || jobs)
 		fprintf(stderr, "lagrace: --explain tells one iteration in one "
-			"lane: %s%s%s ignored\n", iters && c->iterations != 1
-			? "--iterations" : "", iters && c->iterations != 1 &&
-			jobs && c->jobs != 1 ? " and " : "",
-			jobs && c->jobs != 1 ? "--jobs" : "");
+			"lane: %s%s%s ignored\n", iters ? "--iterations" : "",
+			iters && jobs ? " and " : "", jobs ? "--jobs" : "");
 	c->iterations = c->jobs = 1;
 }
 
+/* lagrace's defaults, the scenario's data, then each option given, field
+ * by field, and the lagfs rules that asks for. */
 void options_parse(int argc, char **argv, struct race_cfg *c)
 {
-	struct overrides o = { .direct = -1, .async = -1, .write = -1,
-			       .fuse_dio = -1, .close = -1 };
-	const struct scenario *sc;
-	bool iters = false, jobs = false;
-	int opt;
+	static struct given g;
 
+	memset(&g, 0, sizeof(g));
+	options_scan(argc, argv, 0, "lagrace", take, &g);
 	defaults(c);
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case O_SCENARIO: c->scenario = optarg; break;
-		case O_ENGINE: o.engine = optarg; break;
-		case O_ITER: c->iterations = count("--iterations", optarg, 1, 10000000); iters = true; break;
-		case O_JOBS: c->jobs = count("--jobs", optarg, 1, 64); jobs = true; break;
-		case O_MITIGATE: c->mitigate = mitigation(optarg); break;
-		case O_EXPECT:
-			if (!strcmp(optarg, "race")) c->expect = EXPECT_RACE;
-			else if (!strcmp(optarg, "clean")) c->expect = EXPECT_CLEAN;
-			else die_usage("--expect '%s': race or clean", optarg);
-			break;
-		case O_BISECT: c->bisect = true; break;
-		case O_JSON: c->json_path = optarg; break;
-		case O_TAP: c->tap = true; break;
-		case O_MOUNT: c->mount_dir = optarg; break;
-		case O_LOG: c->mount_log = optarg; break;
-		case O_CONTROL: c->mount_control = optarg; break;
-		case O_FUSERMOUNT: c->fusermount = true; break;
-		case O_DIRECT: o.direct = 1; break;
-		case O_BUFFERED: o.direct = 0; break;
-		case O_ASYNC: o.async = 1; break;
-		case O_NO_ASYNC: o.async = 0; break;
-		case O_RW:
-			if (strcmp(optarg, "read") && strcmp(optarg, "write"))
-				die_usage("--rw '%s': read or write", optarg);
-			o.write = !strcmp(optarg, "write");
-			break;
-		case O_QD: o.qd = count("--qd", optarg, 1, 4096); break;
-		case O_FILES: o.files = count("--files", optarg, 1, 1024); break;
-		case O_BS: o.bs = count("--bs", optarg, 4096, 1u << 20); break;
-		case O_FUSE_DIO: o.fuse_dio = 1; break;
-		case O_NO_FUSE_DIO: o.fuse_dio = 0; break;
-		case O_CLOSE: o.close = 1; break;
-		case O_NO_CLOSE: o.close = 0; break;
-		case O_HOLD: c->hold_ns = dur("--hold", optarg); break;
-		case O_LIMIT:
-			c->limit_ns = dur("--limit", optarg);
-			/* No time to wait for anything: every iteration fails. */
-			if (!c->limit_ns)
-				die_usage("--limit '%s': must be more than 0",
-					    optarg);
-			break;
-		case O_SEED: c->seed = count("--seed", optarg, 0, UINT_MAX); break;
-		case O_LAGFS: c->lagfs_bin = optarg; break;
-		case O_QUIET: c->quiet = true; break;
-		case O_NO_NS: c->no_namespace = true; break;
-		case O_FUSE_OPTS: o.fuse_opts = optarg; break;
-		case O_SVG: c->svg_path = optarg; break;
-		case O_EXPLAIN: c->explain = true; break;
-		case 'h': case O_HELP: options_usage(stdout); exit(0);
-		case O_VERSION: printf("lagrace %s\n", LAG_VERSION); exit(0);
-		case ':': die_usage("option '%s' needs an argument", argv[optind - 1]);
-		default:
-			/* getopt has not moved past a short option in a cluster */
-			if (optopt)
-				die_usage("unknown option '-%c' (try 'lagrace --help')", optopt);
-			die_usage("unknown option '%s' (try 'lagrace --help')", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		die_usage("unexpected argument '%s'", argv[optind]);
-	sc = scenario_find(c->scenario);
-	if (!sc)
-		die_usage("unknown scenario '%s' (async-dio, exit-punt, chance)",
-			    c->scenario);
-	sc->apply(c);
-	apply(c, &o);
+	if (given(&g, "scenario"))
+		c->scenario = g.cfg.scenario;
+	scenario_apply(c);
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++)
+		if (g.set[i])
+			memcpy((char *)c + opts[i].off,
+			       (char *)&g.cfg + opts[i].off, opts[i].size);
+	scenario_lagfs_rules(c);
 	check(c);
 	if (c->explain)
-		explain_one(c, iters, jobs);
+		explain_one(c, given(&g, "iterations"), given(&g, "jobs"));
+}
+
+void options_check_lagfs(const char *path)
+{
+	if (access(path, X_OK) < 0)
+		die_usage("--lagfs %s: %s", path, strerror(errno));
+}
+
+/* ---- help ------------------------------------------------------------- */
+
+/* "ARG" of o in --help: a choice's names, a|b|c. */
+static const char *arg_of(const struct race_opt *o, char *buf, size_t cap)
+{
+	if (o->kind != OPT_CHOICE)
+		return o->arg;
+	return name_join(o->names, o->n_names, "|", "|", buf, cap);
+}
+
+void options_synopsis(FILE *to, const char *head, unsigned need)
+{
+	size_t col = strlen(head), indent = col + 1;
+	char item[128], arg[128];
+
+	fputs(head, to);
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
+		const struct race_opt *o = &opts[i];
+		size_t len;
+
+		if (!wanted(o, need) || o->kind == OPT_HELP)
+			continue;
+		len = (size_t)snprintf(item, sizeof(item), "[--%s%s%s]",
+				       o->name, o->arg ? " " : "",
+				       o->arg ? arg_of(o, arg, sizeof(arg)) : "");
+		if (col + 1 + len > NARRATE_WIDTH) {
+			fprintf(to, "\n%*s", (int)indent - 1, "");
+			col = indent - 1;
+		}
+		fprintf(to, " %s", item);
+		col += 1 + len;
+	}
+	fputc('\n', to);
+}
+
+/* "  --name ARG", and its help from HELP_COL on (the next line if the
+ * option is too long), wrapped to 80 columns. */
+static void option_help(FILE *to, const struct race_opt *o)
+{
+	char left[128], arg[128], indent[HELP_COL + 1];
+	const char *a = takes_arg(o) ? arg_of(o, arg, sizeof(arg)) : NULL;
+	int len;
+
+	memset(indent, ' ', HELP_COL);
+	indent[HELP_COL] = '\0';
+	len = snprintf(left, sizeof(left), "  --%s%s%s", o->name,
+		       a ? " " : "", a ? a : "");
+	if (len < HELP_COL) {
+		snprintf(left + len, sizeof(left) - (size_t)len, "%*s",
+			 HELP_COL - len, "");
+		narrate_wrap(to, left, indent, o->help);
+		return;
+	}
+	fprintf(to, "%s\n", left);
+	narrate_wrap(to, indent, indent, o->help);
+}
+
+/* "  name       help", wrapped under the help. */
+static void name_help(FILE *to, const char *name, const char *help)
+{
+	char head[32];
+
+	snprintf(head, sizeof(head), "  %-10s ", name);
+	narrate_wrap(to, head, "             ", help);
+}
+
+static void usage_subcommands(FILE *to)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++) {
+		const struct subcommand *s = &subcommands[i];
+		char head[64];
+
+		snprintf(head, sizeof(head), "       lagrace %s", s->name);
+		if (s->opt_flags)
+			options_synopsis(to, head, s->opt_flags);
+		else
+			fprintf(to, "%s%s%s\n", head, *s->args ? " " : "",
+				s->args);
+	}
+}
+
+void options_usage(FILE *to)
+{
+	fprintf(to, "usage: lagrace [OPTION]...\n");
+	usage_subcommands(to);
+	fputc('\n', to);
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
+		if (opts[i].kind == OPT_GROUP)
+			fprintf(to, "%s\n", opts[i].help);
+		else
+			option_help(to, &opts[i]);
+	}
+	fprintf(to, "\nSub-commands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++)
+		name_help(to, subcommands[i].name, subcommands[i].help);
+	fprintf(to, "\nScenarios:\n");
+	for (int i = 0; i < SCENARIO_N; i++)
+		name_help(to, scenario_names[i], scenarios[i].summary);
+	fprintf(to, "Engines:\n");
+	for (int i = 0; i < ENGINE_N; i++)
+		name_help(to, engine_names[i], engines[i]->help);
+	fprintf(to,
+"An iteration reproduces when lagfs saw a late release of the child's file\n"
+"and the first unmount failed with EBUSY.\n"
+"Exit status: 0 when --expect is met (race: every iteration reproduced;\n"
+"clean: none showed a late release or EBUSY), 1 otherwise, 2 on usage\n"
+"errors (also an unwritable --json or --svg); --bisect: 0 none reproduced,\n"
+"1 one did, 125 could not run (for git bisect run).\n");
 }

@@ -1,6 +1,6 @@
 /*
  * race: what lagrace is asked to do (struct race_cfg, filled by options.c
- * from the command line and a scenario) and what one iteration found
+ * from a scenario and the command line) and what one iteration found
  * (struct iter_result, sent from a lane to the main process over a pipe,
  * so it holds no pointers).
  */
@@ -12,28 +12,54 @@
 #include <sys/types.h>
 
 #include "engine.h"
+#include "lag_event.h"
 
-enum mitigation { MIT_NONE, MIT_RETRY, MIT_WAIT_RELEASE, MIT_LAZY };
-enum expect { EXPECT_NONE, EXPECT_RACE, EXPECT_CLEAN };
-/* What tells lagrace that the child's IO has arrived. */
-enum arrival { ARRIVE_PARK, ARRIVE_OPEN };
+/* The names of these enums are tables (race.c), indexed by their values. */
+enum mitigation { MIT_NONE, MIT_RETRY, MIT_WAIT_RELEASE, MIT_LAZY, MIT_N };
+enum expect { EXPECT_NONE, EXPECT_RACE, EXPECT_CLEAN, EXPECT_N };
+extern const char *const mitigation_names[MIT_N];
+extern const char *const expect_names[EXPECT_N];  /* none: NULL */
+
+enum scenario_id { SCENARIO_ASYNC_DIO, SCENARIO_EXIT_PUNT, SCENARIO_CHANCE,
+		   SCENARIO_N };
+
+/*
+ * Whether and how lagfs holds the child's IO (its rule), and so what tells
+ * lagrace that the IO has arrived and when it lets the hold go.
+ */
+enum lagfs_hold {
+	LAGFS_NO_HOLD,       /* no rule: the child's first open is the cue */
+	LAGFS_HOLD,          /* "hold": the park of the child's IO is the
+			      * cue; let go after the EBUSY */
+	LAGFS_HOLD_KEEP,     /* "hold keep": the kill's interrupt does not
+			      * end it; let go once the killed child is
+			      * exiting (PF_EXITING), so the IO completes for
+			      * a dying task */
+};
+
+/* What lagfs is started with: scenario_lagfs_rules() makes the rules. */
+struct lagfs_setup {
+	bool direct_io;                /* opens of lagrace's files get
+					* direct_io */
+	enum lagfs_hold hold;          /* of the child's reads (or writes) */
+	const char *options;           /* lagfs -o, e.g. "no_async_dio" */
+};
 
 #define RACE_MAX_RULES 8
 
 struct race_cfg {
-	const char *scenario;          /* name, for reports */
-	const struct engine_ops *engine;
+	/* the scenario's (scenario.c), field by field over it the options' */
+	enum scenario_id scenario;
+	enum engine_id engine;
 	struct engine_opts eo;         /* eo.dir is set per lane */
-	const char *rules[RACE_MAX_RULES + 1]; /* lagfs rules, NULL-ended */
-	const char *fuse_opts;         /* lagfs -o, e.g. "no_async_dio" */
-	enum arrival arrival;
+	struct lagfs_setup lagfs;
 	uint64_t kill_jitter_ns;       /* chance: random wait before the kill */
+	/* made from lagfs and eo.write by scenario_lagfs_rules() */
+	const char *rules[RACE_MAX_RULES + 1]; /* lagfs rules, NULL-ended */
+	/* the run's */
 	uint64_t hold_ns;              /* keep the hold this long after EBUSY */
 	uint64_t limit_ns;             /* give up waiting for release/free */
 	uint64_t reap_wait_ns;         /* release holds if not reaped by then */
-	bool release_on_exit;          /* release the hold once the child is
-					* exiting (PF_EXITING): its IO then
-					* completes for a dying task */
 	enum mitigation mitigate;
 	unsigned retry_max;            /* retry: attempts, 1 ms apart */
 	unsigned iterations, jobs;
@@ -59,19 +85,27 @@ struct race_cfg {
 #define ITER_MAX_FILES 8
 #define ITER_PATH_LEN 32
 
-enum iter_ev_kind { IEV_OPEN, IEV_CREATE, IEV_PARK, IEV_INTERRUPT,
-		    IEV_DONE, IEV_FLUSH, IEV_RELEASE, IEV_UNRELEASED,
-		    IEV_N };
+/* The kinds (enum lag_ev_kind) of the events of a child's file that an
+ * iteration keeps: LAG_EV_ANSWER is the answer to a held request. */
+#define ITER_EV_KINDS (1u << LAG_EV_OPEN | 1u << LAG_EV_CREATE | \
+		       1u << LAG_EV_PARK | 1u << LAG_EV_INTERRUPT | \
+		       1u << LAG_EV_ANSWER | 1u << LAG_EV_FLUSH | \
+		       1u << LAG_EV_RELEASE | 1u << LAG_EV_UNRELEASED)
+
+static inline bool iter_ev_kind_ok(unsigned kind)
+{
+	return kind < LAG_EV_N && (ITER_EV_KINDS >> kind & 1);
+}
 
 struct iter_ev {
 	uint64_t t_ns;                 /* lagfs's CLOCK_MONOTONIC ns */
 	int32_t pid;                   /* as lagfs logged it */
 	int32_t result;
-	uint8_t kind;                  /* enum iter_ev_kind */
+	uint8_t kind;                  /* enum lag_ev_kind: iter_ev_kind_ok() */
 	uint8_t file;                  /* index into files[] */
 	uint8_t hold;                  /* a park of a hold rule */
-	char op[11];                   /* park, interrupt, done: the op */
-	char how[10];                  /* done: how the parked request ended */
+	char op[11];                   /* park, interrupt, answer: the op */
+	char how[10];                  /* answer: how the parked request ended */
 };
 
 /* Why lagrace let lagfs's hold go. */

@@ -7,8 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base.h"
 #include "narrate.h"
 #include "result_json.h"
+#include "scenario.h"
 #include "verdict.h"
 
 const char *const report_phase_names[8] = {
@@ -325,102 +327,116 @@ void report_bail_out(const struct report *rp, const char *why, FILE *out)
 	}
 }
 
-void report_print_summary(const struct report *rp, const struct summary *s,
-			  bool interrupted, FILE *out)
+/* The summary's lines: text, or TAP comments ("# "), wrapped to 80
+ * columns. */
+struct out {
+	FILE *f;
+	char pre[8], ind[8];
+};
+
+/* A line wrapped, or (linef) as long as it is. */
+#define outf(o, ...) narrate_wrapf((o)->f, (o)->pre, (o)->ind, __VA_ARGS__)
+#define linef(o, fmt, ...) fprintf((o)->f, "%s" fmt "\n", (o)->pre, \
+				   __VA_ARGS__)
+
+/* "N iterations: what", if n. */
+static void count_line(const struct out *o, unsigned n, const char *noun,
+		       const char *what)
+{
+	if (n)
+		outf(o, "%u %s%s: %s", n, noun, n == 1 ? "" : "s", what);
+}
+
+static void summary_counts(const struct report *rp, const struct summary *s,
+			   bool interrupted, const struct out *o)
 {
 	const struct race_cfg *c = rp->cfg;
-	const char *p = c->tap ? "# " : "";
-	char buf[512], pre[16], ind[8];
+
+	outf(o, "lagrace: scenario %s, engine %s, mitigation %s, %u lane%s",
+	     scenario_names[c->scenario], engine_names[c->engine],
+	     mitigation_names[c->mitigate], c->jobs, c->jobs > 1 ? "s" : "");
+	if (s->iterations < c->iterations || interrupted)
+		outf(o, "ran %u of %u iterations %s", s->iterations,
+		     c->iterations, interrupted ? "(interrupted: partial "
+		     "summary)" : "(a lane stopped after an error)");
+	linef(o, "reproduced %u/%u (late release and EBUSY in the same "
+	      "iteration)", s->reproduced, s->iterations);
+	linef(o, "late release %u/%u, EBUSY %u/%u, unmounted %u/%u, errors %u",
+	      s->late_release, s->iterations, s->ebusy, s->iterations,
+	      s->umount_ok, s->iterations, s->errors);
+	count_line(o, s->late_only, "iteration",
+		   verdict_words(VC_LATE_ONLY, c->mitigate));
+	count_line(o, s->ebusy_only, "iteration",
+		   verdict_words(VC_EBUSY_ONLY, c->mitigate));
+	count_line(o, s->unproven, "error", "lagfs never saw a release of "
+		   "the child's file while the mount was busy");
+}
+
+static void summary_times(const struct summary *s, const struct out *o)
+{
+	char buf[512];
 	size_t len = 0;
 
-	snprintf(pre, sizeof(pre), "%s", p);
-	snprintf(ind, sizeof(ind), "%s  ", p);
-	snprintf(buf, sizeof(buf), "lagrace: scenario %s, engine %s, "
-		 "mitigation %s, %u lane%s", c->scenario, c->engine->name,
-		 mitigation_names[c->mitigate], c->jobs, c->jobs > 1 ? "s" : "");
-	narrate_wrap(out, pre, ind, buf);
-	if (s->iterations < c->iterations || interrupted) {
-		snprintf(buf, sizeof(buf), "ran %u of %u iterations %s",
-			 s->iterations, c->iterations, interrupted ?
-			 "(interrupted: partial summary)" :
-			 "(a lane stopped after an error)");
-		narrate_wrap(out, pre, ind, buf);
-	}
-	fprintf(out, "%sreproduced %u/%u (late release and EBUSY in the same "
-		"iteration)\n", p, s->reproduced, s->iterations);
-	fprintf(out, "%slate release %u/%u, EBUSY %u/%u, unmounted %u/%u, "
-		"errors %u\n", p, s->late_release, s->iterations, s->ebusy,
-		s->iterations, s->umount_ok, s->iterations, s->errors);
-	if (s->late_only) {
-		snprintf(buf, sizeof(buf), "%u iteration%s: %s", s->late_only,
-			 s->late_only == 1 ? "" : "s",
-			 verdict_words(VC_LATE_ONLY, c->mitigate));
-		narrate_wrap(out, pre, ind, buf);
-	}
-	if (s->ebusy_only) {
-		snprintf(buf, sizeof(buf), "%u iteration%s: %s", s->ebusy_only,
-			 s->ebusy_only == 1 ? "" : "s",
-			 verdict_words(VC_EBUSY_ONLY, c->mitigate));
-		narrate_wrap(out, pre, ind, buf);
-	}
-	if (s->unproven) {
-		snprintf(buf, sizeof(buf), "%u error%s: lagfs never saw a "
-			 "release of the child's file while the mount was busy",
-			 s->unproven, s->unproven == 1 ? "" : "s");
-		narrate_wrap(out, pre, ind, buf);
-	}
 	if (s->busy.n)
-		fprintf(out, "%sbusy window ms: p50 %.2f p99 %.2f max %.2f "
-			"(%u)\n", p, s->busy.p50, s->busy.p99, s->busy.max,
-			s->busy.n);
+		linef(o, "busy window ms: p50 %.2f p99 %.2f max %.2f (%u)",
+		      s->busy.p50, s->busy.p99, s->busy.max, s->busy.n);
 	if (s->lateness.n)
-		fprintf(out, "%srelease after reap ms: p50 %.2f p99 %.2f max "
-			"%.2f (%u)\n", p, s->lateness.p50, s->lateness.p99,
-			s->lateness.max, s->lateness.n);
-	if (s->lost_release) {
-		snprintf(buf, sizeof(buf), "%u iteration%s: lagfs never saw the "
-			 "child's release; the mount was free at the reap, so "
-			 "the file was let go before it", s->lost_release,
-			 s->lost_release == 1 ? "" : "s");
-		narrate_wrap(out, pre, ind, buf);
-	}
-	if (s->reap_blocked) {
-		snprintf(buf, sizeof(buf), "%u iteration%s: the reap waited for "
-			 "the held IO, so the release came before it",
-			 s->reap_blocked, s->reap_blocked == 1 ? "" : "s");
-		narrate_wrap(out, pre, ind, buf);
-	}
-	fprintf(out, "%s%.2f s, %.1f verified reproductions per second\n", p,
-		s->wall_s, s->reproductions_per_s);
+		linef(o, "release after reap ms: p50 %.2f p99 %.2f max %.2f (%u)",
+		      s->lateness.p50, s->lateness.p99, s->lateness.max,
+		      s->lateness.n);
+	count_line(o, s->lost_release, "iteration", "lagfs never saw the "
+		   "child's release; the mount was free at the reap, so the "
+		   "file was let go before it");
+	count_line(o, s->reap_blocked, "iteration", "the reap waited for the "
+		   "held IO, so the release came before it");
+	linef(o, "%.2f s, %.1f verified reproductions per second", s->wall_s,
+	      s->reproductions_per_s);
 	len = app(buf, sizeof(buf), len, "per iteration: CPU %.2f ms lagrace, "
 		  "%.2f ms lagfs; mean ms:", s->cpu_ms_lagrace, s->cpu_ms_lagfs);
 	for (int k = 0; k < 8; k++)
 		len = app(buf, sizeof(buf), len, " %s %.2f",
 			  report_phase_names[k], s->phase_ms[k]);
-	narrate_wrap(out, pre, ind, buf);
-	if (s->iterations && s->not_run == s->iterations) {
-		/* Nothing ran: no verdict on the race, only why, on one line
-		 * (an error message is one line, even past 80 columns). */
-		fprintf(out, "%sverdict: could not run: %s\n", p,
-			rp->results[0].err);
-	} else {
-		char v[256];
+	outf(o, "%s", buf);
+}
 
-		snprintf(buf, sizeof(buf), "verdict: %s",
-			 report_verdict(rp, s, v, sizeof(v)));
-		narrate_wrap(out, pre, ind, buf);
-	}
-	if (c->tap && rp->stop_signal)
+/* TAP: a run that stopped early cannot pass. */
+static void summary_bail_out(const struct report *rp, const struct summary *s,
+			     bool interrupted, FILE *out)
+{
+	unsigned ran = s->iterations, asked = rp->cfg->iterations;
+
+	if (!rp->cfg->tap)
+		return;
+	if (rp->stop_signal)
 		fprintf(out, "Bail out! stopped by SIG%s after %u of %u "
-			"iterations\n", sigabbrev_np(rp->stop_signal),
-			s->iterations, c->iterations);
-	else if (c->tap && interrupted)
+			"iterations\n", sigabbrev_np(rp->stop_signal), ran,
+			asked);
+	else if (interrupted)
 		fprintf(out, "Bail out! interrupted after %u of %u iterations\n",
-			s->iterations, c->iterations);
-	else if (c->tap && s->iterations < c->iterations)
+			ran, asked);
+	else if (ran < asked)
 		fprintf(out, "Bail out! ran %u of %u iterations: a lane "
-			"stopped after an error\n", s->iterations,
-			c->iterations);
+			"stopped after an error\n", ran, asked);
+}
+
+void report_print_summary(const struct report *rp, const struct summary *s,
+			  bool interrupted, FILE *out)
+{
+	struct out o = { .f = out };
+	char v[256];
+
+	snprintf(o.pre, sizeof(o.pre), "%s", rp->cfg->tap ? "# " : "");
+	snprintf(o.ind, sizeof(o.ind), "%s  ", o.pre);
+	summary_counts(rp, s, interrupted, &o);
+	summary_times(s, &o);
+	/* Nothing ran: no verdict on the race, only why, on one line (an
+	 * error message is one line, even past 80 columns). */
+	if (s->iterations && s->not_run == s->iterations)
+		fprintf(out, "%sverdict: could not run: %s\n", o.pre,
+			rp->results[0].err);
+	else
+		outf(&o, "verdict: %s", report_verdict(rp, s, v, sizeof(v)));
+	summary_bail_out(rp, s, interrupted, out);
 	fflush(out);
 }
 

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "base.h"
+#include "names.h"
+#include "scenario.h"
 #include "verdict.h"
 
 /* lagrace's timestamps, by their JSON names. */
@@ -31,12 +33,21 @@ static const struct { const char *name; size_t off; } times[] = {
 };
 #define N_TIMES ARRAY_SIZE(times)
 
-static const char *const ev_names[IEV_N] = {
-	[IEV_OPEN] = "open", [IEV_CREATE] = "create", [IEV_PARK] = "park",
-	[IEV_INTERRUPT] = "interrupt", [IEV_DONE] = "done",
-	[IEV_FLUSH] = "flush", [IEV_RELEASE] = "release",
-	[IEV_UNRELEASED] = "unreleased",
-};
+/* An iter_ev's kind in the document: lagfs's name; an answer, "done". */
+#define ANSWER_NAME "done"
+
+static const char *ev_name(unsigned kind)
+{
+	return kind == LAG_EV_ANSWER ? ANSWER_NAME : lag_ev_name(kind);
+}
+
+static int ev_kind(const char *name)
+{
+	int k = name && !strcmp(name, ANSWER_NAME) ? LAG_EV_ANSWER
+						     : lag_ev_kind_of(name);
+
+	return k >= 0 && iter_ev_kind_ok((unsigned)k) ? k : -1;
+}
 
 static const char *const hold_names[] = {
 	[HOLD_NOT] = "none", [HOLD_AFTER_EBUSY] = "after_ebusy",
@@ -93,10 +104,10 @@ static json_object *story_json(const struct iter_result *r, json_object *o)
 		const struct iter_ev *e = &r->ev[i];
 		json_object *je = json_object_new_object();
 
-		if (e->kind >= IEV_N)
+		if (!iter_ev_kind_ok(e->kind))
 			continue;
 		add(je, "t_ns", json_object_new_int64((int64_t)(e->t_ns - k)));
-		add(je, "ev", json_object_new_string(ev_names[e->kind]));
+		add(je, "ev", json_object_new_string(ev_name(e->kind)));
 		add(je, "file", json_object_new_int(e->file));
 		add(je, "pid", json_object_new_int(e->pid));
 		add(je, "result", json_object_new_int(e->result));
@@ -206,6 +217,18 @@ static json_object *stat3_json(const struct stat3 *s)
 	return o;
 }
 
+/* The summary's counts after the iterations, by their JSON names. */
+#define COUNT(name, field) { name, offsetof(struct summary, field) }
+static const struct { const char *name; size_t off; } counts[] = {
+	COUNT("reproduced", reproduced), COUNT("late_release", late_release),
+	COUNT("ebusy", ebusy), COUNT("late_release_only", late_only),
+	COUNT("ebusy_only", ebusy_only), COUNT("clean", clean),
+	COUNT("hits", hits), COUNT("errors", errors),
+	COUNT("unproven", unproven), COUNT("umount_ok", umount_ok),
+	COUNT("lost_release", lost_release),
+	COUNT("reap_blocked", reap_blocked),
+};
+
 json_object *summary_to_json(const struct report *rp, const struct summary *s)
 {
 	json_object *sum = json_object_new_object();
@@ -216,18 +239,12 @@ json_object *summary_to_json(const struct report *rp, const struct summary *s)
 	add(sum, "iterations", json_object_new_int((int)s->iterations));
 	add(sum, "iterations_asked", json_object_new_int(
 		(int)rp->cfg->iterations));
-	add(sum, "reproduced", json_object_new_int((int)s->reproduced));
-	add(sum, "late_release", json_object_new_int((int)s->late_release));
-	add(sum, "ebusy", json_object_new_int((int)s->ebusy));
-	add(sum, "late_release_only", json_object_new_int((int)s->late_only));
-	add(sum, "ebusy_only", json_object_new_int((int)s->ebusy_only));
-	add(sum, "clean", json_object_new_int((int)s->clean));
-	add(sum, "hits", json_object_new_int((int)s->hits));
-	add(sum, "errors", json_object_new_int((int)s->errors));
-	add(sum, "unproven", json_object_new_int((int)s->unproven));
-	add(sum, "umount_ok", json_object_new_int((int)s->umount_ok));
-	add(sum, "lost_release", json_object_new_int((int)s->lost_release));
-	add(sum, "reap_blocked", json_object_new_int((int)s->reap_blocked));
+	for (size_t i = 0; i < ARRAY_SIZE(counts); i++) {
+		const unsigned *n = (const void *)((const char *)s +
+						   counts[i].off);
+
+		add(sum, counts[i].name, json_object_new_int((int)*n));
+	}
 	add(sum, "busy_window_ms", stat3_json(&s->busy));
 	add(sum, "release_lateness_ms", stat3_json(&s->lateness));
 	add(sum, "wall_s", json_object_new_double(s->wall_s));
@@ -240,8 +257,9 @@ json_object *summary_to_json(const struct report *rp, const struct summary *s)
 		add(ph, report_phase_names[k], opt_double(s->phase_n,
 							  s->phase_ms[k]));
 	add(sum, "phase_ms", ph);
-	add(sum, "scenario", json_object_new_string(rp->cfg->scenario));
-	add(sum, "engine", json_object_new_string(rp->cfg->engine->name));
+	add(sum, "scenario", json_object_new_string(
+		scenario_names[rp->cfg->scenario]));
+	add(sum, "engine", json_object_new_string(engine_names[rp->cfg->engine]));
 	add(sum, "mitigation", json_object_new_string(
 		mitigation_names[rp->cfg->mitigate]));
 	add(sum, "jobs", json_object_new_int((int)rp->cfg->jobs));
@@ -285,17 +303,12 @@ static void copy(char *dst, size_t cap, json_object *v)
 	snprintf(dst, cap, "%s", v ? json_object_get_string(v) : "");
 }
 
-int result_from_json(json_object *o, struct iter_result *r, char *err,
-		     size_t errlen)
+/* The verdict and what led to it. */
+static void flags_from_json(json_object *o, struct iter_result *r)
 {
-	json_object *tn = get(o, "times_ns"), *files, *evs, *v;
+	json_object *v;
 	int c;
 
-	memset(r, 0, sizeof(*r));
-	if (!json_object_is_type(o, json_type_object) || !get(o, "index")) {
-		snprintf(err, errlen, "not an iteration object");
-		return -1;
-	}
 	r->index = (unsigned)json_object_get_int(get(o, "index"));
 	r->lane = (unsigned)json_object_get_int(get(o, "lane"));
 	r->child = json_object_get_int(get(o, "child"));
@@ -323,9 +336,13 @@ int result_from_json(json_object *o, struct iter_result *r, char *err,
 	for (size_t i = 0; v && i < N_HOLD; i++)
 		if (!strcmp(hold_names[i], json_object_get_string(v)))
 			r->hold_why = (uint8_t)i;
-	r->t_kill = (uint64_t)json_object_get_int64(get(o, "t_kill_ns"));
-	if (!r->t_kill || !tn)
-		return 0; /* no kill: no story to tell */
+}
+
+/* lagrace's timestamps, relative to the kill in the document. */
+static void times_from_json(json_object *tn, struct iter_result *r)
+{
+	json_object *v;
+
 	for (size_t i = 0; i < N_TIMES; i++)
 		if ((v = get(tn, times[i].name)))
 			*tfield(r, i) = r->t_kill +
@@ -334,8 +351,44 @@ int result_from_json(json_object *o, struct iter_result *r, char *err,
 		r->lateness_ns = r->t_release - r->t_reap;
 	if (r->ebusy && r->t_free > r->t_umount1)
 		r->busy_ns = r->t_free - r->t_umount1;
-	files = get(o, "files");
-	evs = get(o, "events");
+}
+
+/* Event i of the story into r->ev[r->n_ev]: 0, or -1 with err. */
+static int event_from_json(json_object *je, size_t i, struct iter_result *r,
+			   char *err, size_t errlen)
+{
+	struct iter_ev *e = &r->ev[r->n_ev];
+	const char *kind = json_object_get_string(get(je, "ev"));
+	int k = ev_kind(kind);
+
+	if (k < 0) {
+		snprintf(err, errlen, "iteration #%u, event %zu: unknown "
+			 "kind '%s'", r->index, i, kind ? kind : "");
+		return -1;
+	}
+	e->kind = (uint8_t)k;
+	e->t_ns = r->t_kill + (uint64_t)json_object_get_int64(get(je, "t_ns"));
+	e->file = (uint8_t)json_object_get_int(get(je, "file"));
+	e->pid = json_object_get_int(get(je, "pid"));
+	e->result = json_object_get_int(get(je, "result"));
+	e->hold = getb(je, "hold");
+	copy(e->op, sizeof(e->op), get(je, "op"));
+	copy(e->how, sizeof(e->how), get(je, "how"));
+	if (e->file >= r->n_files) {
+		snprintf(err, errlen, "iteration #%u, event %zu: no file %u",
+			 r->index, i, e->file);
+		return -1;
+	}
+	r->n_ev++;
+	return 0;
+}
+
+/* The child's files and their events: 0, or -1 with err. */
+static int story_from_json(json_object *o, struct iter_result *r, char *err,
+			   size_t errlen)
+{
+	json_object *files = get(o, "files"), *evs = get(o, "events");
+
 	if (!json_object_is_type(files, json_type_array) ||
 	    !json_object_is_type(evs, json_type_array)) {
 		snprintf(err, errlen, "iteration #%u has no files and events "
@@ -347,37 +400,30 @@ int result_from_json(json_object *o, struct iter_result *r, char *err,
 		copy(r->files[r->n_files++], ITER_PATH_LEN,
 		     json_object_array_get_idx(files, f));
 	for (size_t i = 0; i < json_object_array_length(evs) &&
-			   r->n_ev < ITER_MAX_EV; i++) {
-		json_object *je = json_object_array_get_idx(evs, i);
-		struct iter_ev *e = &r->ev[r->n_ev];
-		const char *kind = json_object_get_string(get(je, "ev"));
-		int k;
-
-		for (k = 0; k < IEV_N && (!kind || strcmp(ev_names[k], kind)); k++)
-			;
-		if (k == IEV_N) {
-			snprintf(err, errlen, "iteration #%u, event %zu: unknown "
-				 "kind '%s'", r->index, i, kind ? kind : "");
+			   r->n_ev < ITER_MAX_EV; i++)
+		if (event_from_json(json_object_array_get_idx(evs, i), i, r,
+				    err, errlen) < 0)
 			return -1;
-		}
-		e->kind = (uint8_t)k;
-		e->t_ns = r->t_kill + (uint64_t)json_object_get_int64(
-			get(je, "t_ns"));
-		e->file = (uint8_t)json_object_get_int(get(je, "file"));
-		e->pid = json_object_get_int(get(je, "pid"));
-		e->result = json_object_get_int(get(je, "result"));
-		e->hold = getb(je, "hold");
-		copy(e->op, sizeof(e->op), get(je, "op"));
-		copy(e->how, sizeof(e->how), get(je, "how"));
-		if (e->file >= r->n_files) {
-			snprintf(err, errlen, "iteration #%u, event %zu: no "
-				 "file %u", r->index, i, e->file);
-			return -1;
-		}
-		r->n_ev++;
-	}
 	r->ev_dropped = (uint16_t)json_object_get_int(get(o, "events_dropped"));
 	return 0;
+}
+
+int result_from_json(json_object *o, struct iter_result *r, char *err,
+		     size_t errlen)
+{
+	json_object *tn = get(o, "times_ns");
+
+	memset(r, 0, sizeof(*r));
+	if (!json_object_is_type(o, json_type_object) || !get(o, "index")) {
+		snprintf(err, errlen, "not an iteration object");
+		return -1;
+	}
+	flags_from_json(o, r);
+	r->t_kill = (uint64_t)json_object_get_int64(get(o, "t_kill_ns"));
+	if (!r->t_kill || !tn)
+		return 0; /* no kill: no story to tell */
+	times_from_json(tn, r);
+	return story_from_json(o, r, err, errlen);
 }
 
 static const char *str(json_object *o, const char *k, const char *dflt)
@@ -393,6 +439,7 @@ int runinfo_from_json(json_object *o, struct runinfo *ri, char *err,
 {
 	json_object *argv = get(o, "argv"), *rules = get(o, "lagfs_rules");
 	const char *m;
+	int mit;
 
 	memset(ri, 0, sizeof(*ri));
 	if (!json_object_is_type(argv, json_type_array)) {
@@ -425,9 +472,8 @@ int runinfo_from_json(json_object *o, struct runinfo *ri, char *err,
 	ri->fuse_opts = str(o, "lagfs_options", NULL);
 	ri->fusermount = getb(o, "fusermount");
 	m = str(o, "mitigation", "none");
-	for (int i = 0; i < 4; i++)
-		if (!strcmp(m, mitigation_names[i]))
-			ri->mitigate = (enum mitigation)i;
+	if ((mit = name_index(mitigation_names, MIT_N, m)) >= 0)
+		ri->mitigate = (enum mitigation)mit;
 	for (size_t i = 0; rules && i < json_object_array_length(rules) &&
 			   i < RACE_MAX_RULES; i++)
 		ri->rules[i] = json_object_get_string(

@@ -12,12 +12,10 @@
 
 #include "base.h"
 #include "lag_event.h"
+#include "scenario.h"
 #include "version.h"
 
 extern char **environ;
-
-const char *const mitigation_names[4] = { "none", "retry", "wait-release",
-					  "lazy" };
 
 void runinfo_init(struct runinfo *ri, const struct race_cfg *cfg, int argc,
 		  char **argv)
@@ -39,9 +37,9 @@ void runinfo_init(struct runinfo *ri, const struct race_cfg *cfg, int argc,
 	ri->argv = argv;
 	for (int i = 0; i < RACE_MAX_RULES && cfg->rules[i]; i++)
 		ri->rules[i] = cfg->rules[i];
-	ri->fuse_opts = cfg->fuse_opts;
-	ri->scenario = cfg->scenario;
-	ri->engine = cfg->engine->name;
+	ri->fuse_opts = cfg->lagfs.options;
+	ri->scenario = scenario_names[cfg->scenario];
+	ri->engine = engine_names[cfg->engine];
 	ri->mitigate = cfg->mitigate;
 	ri->fusermount = cfg->fusermount;
 	ri->seed = cfg->seed;

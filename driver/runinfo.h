@@ -51,6 +51,4 @@ int runinfo_hz_nearest(double measured);
  * --control) as their last component, so no temporary directory shows. */
 void runinfo_command(const struct runinfo *ri, char *buf, size_t cap);
 
-extern const char *const mitigation_names[4];
-
 #endif

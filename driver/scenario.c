@@ -2,58 +2,73 @@
 
 #include <string.h>
 
-extern const struct engine_ops engine_uring, engine_mixed;
-
 #define MS 1000000ull
 
-static void async_dio(struct race_cfg *c)
-{
-	c->engine = &engine_uring;
-	c->eo.direct = true;
-	c->eo.async = false;
-	c->rules[0] = RULE_HOLD_READ;
-	c->arrival = ARRIVE_PARK;
-}
-
-static void exit_punt(struct race_cfg *c)
-{
-	c->engine = &engine_uring;
-	c->eo.direct = false;
-	c->eo.async = true;
-	c->rules[0] = RULE_DIRECT_IO;
-	c->rules[1] = RULE_HOLD_READ_KEEP;
-	c->arrival = ARRIVE_PARK;
-	c->release_on_exit = true;
-	/* Else an io-wq worker that exits after the child closes the
-	 * descriptors itself, before the reap, now and then. */
-	c->eo.close_in_flight = true;
-	/* With async DIO (libfuse's default) the punted read would become a
-	 * background request that no kill interrupts: the async-dio case. */
-	c->fuse_opts = "no_async_dio";
-}
-
-static void chance(struct race_cfg *c)
-{
-	c->engine = &engine_mixed;
-	c->eo.nfiles = 8;
-	c->arrival = ARRIVE_OPEN;
-	c->kill_jitter_ns = 20 * MS;
-}
-
-const struct scenario scenarios[] = {
-	{ "async-dio", "O_DIRECT io_uring read held by lagfs (default)",
-	  async_dio },
-	{ "exit-punt", "IOSQE_ASYNC buffered read on a direct_io file, "
-		       "ended by the kill's interrupt", exit_punt },
-	{ "chance", "random op mix killed at a random moment, as generic/388",
-	  chance },
-	{ NULL, NULL, NULL }
+const char *const scenario_names[SCENARIO_N] = {
+	[SCENARIO_ASYNC_DIO] = "async-dio",
+	[SCENARIO_EXIT_PUNT] = "exit-punt",
+	[SCENARIO_CHANCE] = "chance",
 };
 
-const struct scenario *scenario_find(const char *name)
+const struct scenario scenarios[SCENARIO_N] = {
+	[SCENARIO_ASYNC_DIO] = {
+		.summary = "O_DIRECT io_uring read held by lagfs (default)",
+		.engine = ENGINE_URING,
+		.eo = { .qd = 1, .nfiles = 1, .bs = 4096, .direct = true },
+		.lagfs = { .hold = LAGFS_HOLD },
+	},
+	[SCENARIO_EXIT_PUNT] = {
+		.summary = "IOSQE_ASYNC buffered read on a direct_io file, "
+			   "ended by the kill's interrupt",
+		.engine = ENGINE_URING,
+		/* Closed in flight: else an io-wq worker that exits after
+		 * the child closes the descriptors itself, before the reap,
+		 * now and then. */
+		.eo = { .qd = 1, .nfiles = 1, .bs = 4096, .async = true,
+			.close_in_flight = true },
+		/* With async DIO (libfuse's default) the punted read would
+		 * become a background request that no kill interrupts: the
+		 * async-dio case. */
+		.lagfs = { .direct_io = true, .hold = LAGFS_HOLD_KEEP,
+			   .options = "no_async_dio" },
+	},
+	[SCENARIO_CHANCE] = {
+		.summary = "random op mix killed at a random moment, as "
+			   "generic/388",
+		.engine = ENGINE_MIXED,
+		.eo = { .qd = 1, .nfiles = 8, .bs = 4096 },
+		.lagfs = { .hold = LAGFS_NO_HOLD },
+		.kill_jitter_ns = 20 * MS,
+	},
+};
+
+void scenario_apply(struct race_cfg *c)
 {
-	for (const struct scenario *s = scenarios; s->name; s++)
-		if (!strcmp(s->name, name))
-			return s;
-	return NULL;
+	const struct scenario *s = &scenarios[c->scenario];
+
+	c->engine = s->engine;
+	c->eo = s->eo;
+	c->lagfs = s->lagfs;
+	c->kill_jitter_ns = s->kill_jitter_ns;
+}
+
+/* lagfs's rules, on lagrace's files (path glob *.lag); hold max=10s, in
+ * case lagrace never lets go. */
+static const char *const hold_rules[][2] = {
+	[LAGFS_HOLD] = { "read path=*.lag hold max=10s",
+			 "write path=*.lag hold max=10s" },
+	[LAGFS_HOLD_KEEP] = { "read path=*.lag hold keep max=10s",
+			      "write path=*.lag hold keep max=10s" },
+};
+#define RULE_DIRECT_IO "open path=*.lag direct_io"
+
+void scenario_lagfs_rules(struct race_cfg *c)
+{
+	int n = 0;
+
+	memset(c->rules, 0, sizeof(c->rules));
+	if (c->lagfs.direct_io)
+		c->rules[n++] = RULE_DIRECT_IO;
+	if (c->lagfs.hold != LAGFS_NO_HOLD)
+		c->rules[n++] = hold_rules[c->lagfs.hold][c->eo.write];
 }

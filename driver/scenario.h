@@ -1,6 +1,7 @@
 /*
- * scenario: named presets of struct race_cfg, each a sequence a reader can
- * learn from (the README explains them):
+ * scenario: each scenario is complete data, a struct race_cfg's part that
+ * says what the child does and what lagfs does to it (the README explains
+ * them); the command line then changes it field by field (options.c).
  *   async-dio  O_DIRECT io_uring read, lagfs holds the reply; lagrace lets it
  *              go after seeing EBUSY. Hits on every kernel known.
  *   exit-punt  buffered io_uring read forced to io-wq (IOSQE_ASYNC) on a
@@ -18,21 +19,20 @@
 #include "race.h"
 
 struct scenario {
-	const char *name;
-	const char *summary;
-	void (*apply)(struct race_cfg *cfg);
+	const char *summary;           /* one line for --help */
+	enum engine_id engine;
+	struct engine_opts eo;         /* but dir, seed and cue_fd */
+	struct lagfs_setup lagfs;
+	uint64_t kill_jitter_ns;       /* a random wait before the kill */
 };
 
-extern const struct scenario scenarios[];
-const struct scenario *scenario_find(const char *name);
+/* Indexed by enum scenario_id. */
+extern const char *const scenario_names[SCENARIO_N];
+extern const struct scenario scenarios[SCENARIO_N];
 
-/* The rules every held scenario gives lagfs (path glob of lagrace's files). */
-#define RULE_HOLD_READ "read path=*.lag hold max=10s"
-#define RULE_HOLD_WRITE "write path=*.lag hold max=10s"
-/* exit-punt: the kill's interrupt does not end this hold; lagrace lets it
- * go once the child is exiting, so the completion is a dying task's. */
-#define RULE_HOLD_READ_KEEP "read path=*.lag hold keep max=10s"
-#define RULE_HOLD_WRITE_KEEP "write path=*.lag hold keep max=10s"
-#define RULE_DIRECT_IO "open path=*.lag direct_io"
+/* Set c's scenario part from c->scenario's data. */
+void scenario_apply(struct race_cfg *c);
+/* c->rules: the lagfs rules that c->lagfs and c->eo.write ask for. */
+void scenario_lagfs_rules(struct race_cfg *c);
 
 #endif

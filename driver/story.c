@@ -119,7 +119,7 @@ static int pick_focus(const struct iter_result *r)
 
 		if (e->file >= r->n_files)
 			continue;
-		if (e->kind == IEV_RELEASE) {
+		if (e->kind == LAG_EV_RELEASE) {
 			never[e->file] = false;
 			last[e->file] = e->t_ns;
 		}
@@ -179,95 +179,135 @@ static void answered(struct walk *w, struct story_step *st,
 		     "the RELEASE", e->op);
 }
 
-static void event_step(struct walk *w, struct story_step *st,
+/* The steps of lagfs's events, one function a kind (event_steps[]). */
+
+static bool is_focus(const struct walk *w, const struct iter_ev *e)
+{
+	return e->file == w->s->focus;
+}
+
+static void ev_open(struct walk *w, struct story_step *st,
+		    const struct iter_ev *e)
+{
+	say(st, "lagfs", "%s %s by %s", e->kind == LAG_EV_OPEN ? "OPEN"
+	    : "CREATE", w->r->files[e->file], who(w, e->pid));
+	if (is_focus(w, e)) {
+		w->desc_open = true;
+		hold(w, st, H_CHILD, "its open file descriptor");
+	}
+}
+
+static void ev_park(struct walk *w, struct story_step *st,
+		    const struct iter_ev *e)
+{
+	const char *path = w->r->files[e->file];
+
+	w->park_t[e->file] = st->t_ns;
+	if (e->pid == w->r->child)
+		say(st, "lagfs", "%s of %s arrived from the child; lagfs "
+		    "%s it", e->op, path, e->hold ? "holds" : "delays");
+	else
+		say(st, "lagfs", "%s of %s arrived from io-wq worker %d "
+		    "(not the child's pid); lagfs %s it", e->op, path,
+		    (int)e->pid, e->hold ? "holds" : "delays");
+	if (is_focus(w, e)) {
+		if (!w->inflight)
+			snprintf(w->io_op, sizeof(w->io_op), "%s", e->op);
+		w->inflight++;
+	}
+}
+
+static void ev_interrupt(struct walk *w, struct story_step *st,
+			 const struct iter_ev *e)
+{
+	say(st, "kernel", "FUSE_INTERRUPT for the held %s: the kill "
+	    "reached the thread waiting for it (%s)", e->op,
+	    e->pid == w->r->child ? "the child" : "its io-wq worker");
+}
+
+static void ev_answer(struct walk *w, struct story_step *st,
+		      const struct iter_ev *e)
+{
+	say(st, "lagfs", "answered the held %s (%s, result %d), %.3f ms "
+	    "after it arrived", e->op, e->how, (int)e->result,
+	    msd(st->t_ns - w->park_t[e->file]));
+	if (is_focus(w, e) && w->inflight && --w->inflight == 0)
+		answered(w, st, e);
+}
+
+static void ev_flush(struct walk *w, struct story_step *st,
+		     const struct iter_ev *e)
+{
+	const char *path = w->r->files[e->file];
+
+	if (e->pid == w->r->child && !w->killed)
+		say(st, "lagfs", "FLUSH of %s by the child: it closed its "
+		    "descriptor", path);
+	else if (e->pid == w->r->child)
+		say(st, "lagfs", "FLUSH of %s by the dying child: its exit "
+		    "closed the descriptor", path);
+	else
+		say(st, "lagfs", "FLUSH of %s by pid %d: a close", path,
+		    (int)e->pid);
+	if (!is_focus(w, e))
+		return;
+	w->desc_open = false;
+	if (w->inflight && (w->holder == H_CHILD || w->holder == H_DYING))
+		hold(w, st, H_IN_FLIGHT, "%s closed its descriptor while "
+		     "lagfs held its %s", w->killed ? "the dying child's "
+		     "exit" : "the child", w->io_op);
+}
+
+static void ev_release(struct walk *w, struct story_step *st,
 		       const struct iter_ev *e)
 {
 	const struct iter_result *r = w->r;
 	const char *path = r->files[e->file];
-	bool focus = e->file == w->s->focus;
 	int64_t reap = r->t_reap ? rel_kill(r, r->t_reap) : 0;
 
-	switch (e->kind) {
-	case IEV_OPEN:
-	case IEV_CREATE:
-		say(st, "lagfs", "%s %s by %s", e->kind == IEV_OPEN ? "OPEN"
-		    : "CREATE", path, who(w, e->pid));
-		if (focus) {
-			w->desc_open = true;
-			hold(w, st, H_CHILD, "its open file descriptor");
-		}
-		break;
-	case IEV_PARK:
-		w->park_t[e->file] = st->t_ns;
-		if (e->pid == r->child)
-			say(st, "lagfs", "%s of %s arrived from the child; lagfs "
-			    "%s it", e->op, path, e->hold ? "holds" : "delays");
-		else
-			say(st, "lagfs", "%s of %s arrived from io-wq worker %d "
-			    "(not the child's pid); lagfs %s it", e->op, path,
-			    (int)e->pid, e->hold ? "holds" : "delays");
-		if (focus) {
-			if (!w->inflight)
-				snprintf(w->io_op, sizeof(w->io_op), "%s", e->op);
-			w->inflight++;
-		}
-		break;
-	case IEV_INTERRUPT:
-		say(st, "kernel", "FUSE_INTERRUPT for the held %s: the kill "
-		    "reached the thread waiting for it (%s)", e->op,
-		    e->pid == r->child ? "the child" : "its io-wq worker");
-		break;
-	case IEV_DONE:
-		say(st, "lagfs", "answered the held %s (%s, result %d), %.3f ms "
-		    "after it arrived", e->op, e->how, (int)e->result,
-		    msd(st->t_ns - w->park_t[e->file]));
-		if (focus && w->inflight && --w->inflight == 0)
-			answered(w, st, e);
-		break;
-	case IEV_FLUSH:
-		if (e->pid == r->child && !w->killed)
-			say(st, "lagfs", "FLUSH of %s by the child: it closed its "
-			    "descriptor", path);
-		else if (e->pid == r->child)
-			say(st, "lagfs", "FLUSH of %s by the dying child: its exit "
-			    "closed the descriptor", path);
-		else
-			say(st, "lagfs", "FLUSH of %s by pid %d: a close", path,
-			    (int)e->pid);
-		if (!focus)
-			break;
-		w->desc_open = false;
-		if (w->inflight && (w->holder == H_CHILD || w->holder == H_DYING))
-			hold(w, st, H_IN_FLIGHT, "%s closed its descriptor while "
-			     "lagfs held its %s", w->killed ? "the dying child's "
-			     "exit" : "the child", w->io_op);
-		break;
-	case IEV_RELEASE:
-		if (!r->t_reap)
-			say(st, "lagfs", "RELEASE of %s: the last reference is "
-			    "gone", path);
-		else
-			say(st, "lagfs", "RELEASE of %s: the last reference is "
-			    "gone, %.3f ms %s the reap", path,
-			    msd(st->t_ns > reap ? st->t_ns - reap
-				: reap - st->t_ns),
-			    st->t_ns > reap ? "after" : "before");
-		if (focus && w->holder == H_NOBODY && w->t_free_seen != INT64_MIN)
-			snprintf(st->text + strlen(st->text),
-				 sizeof(st->text) - strlen(st->text),
-				 "; the mount was free %.3f ms before: FUSE "
-				 "sends RELEASE after the last fput",
-				 msd(st->t_ns - w->t_free_seen));
-		if (focus)
-			hold(w, st, H_NOBODY, "lagfs logged the RELEASE");
-		break;
-	case IEV_UNRELEASED:
-		say(st, "lagfs", "the mount ended without a RELEASE of %s", path);
-		if (focus && w->holder != H_NOBODY)
-			hold(w, st, H_UNKNOWN, "lagfs never saw the RELEASE: the "
-			     "unmount ended the connection first");
-		break;
-	}
+	if (!r->t_reap)
+		say(st, "lagfs", "RELEASE of %s: the last reference is "
+		    "gone", path);
+	else
+		say(st, "lagfs", "RELEASE of %s: the last reference is "
+		    "gone, %.3f ms %s the reap", path,
+		    msd(st->t_ns > reap ? st->t_ns - reap : reap - st->t_ns),
+		    st->t_ns > reap ? "after" : "before");
+	if (!is_focus(w, e))
+		return;
+	if (w->holder == H_NOBODY && w->t_free_seen != INT64_MIN)
+		snprintf(st->text + strlen(st->text),
+			 sizeof(st->text) - strlen(st->text),
+			 "; the mount was free %.3f ms before: FUSE "
+			 "sends RELEASE after the last fput",
+			 msd(st->t_ns - w->t_free_seen));
+	hold(w, st, H_NOBODY, "lagfs logged the RELEASE");
+}
+
+static void ev_unreleased(struct walk *w, struct story_step *st,
+			  const struct iter_ev *e)
+{
+	say(st, "lagfs", "the mount ended without a RELEASE of %s",
+	    w->r->files[e->file]);
+	if (is_focus(w, e) && w->holder != H_NOBODY)
+		hold(w, st, H_UNKNOWN, "lagfs never saw the RELEASE: the "
+		     "unmount ended the connection first");
+}
+
+static void (*const event_steps[LAG_EV_N])(struct walk *w,
+					    struct story_step *st,
+					    const struct iter_ev *e) = {
+	[LAG_EV_OPEN] = ev_open, [LAG_EV_CREATE] = ev_open,
+	[LAG_EV_PARK] = ev_park, [LAG_EV_INTERRUPT] = ev_interrupt,
+	[LAG_EV_ANSWER] = ev_answer, [LAG_EV_FLUSH] = ev_flush,
+	[LAG_EV_RELEASE] = ev_release, [LAG_EV_UNRELEASED] = ev_unreleased,
+};
+
+static void event_step(struct walk *w, struct story_step *st,
+		       const struct iter_ev *e)
+{
+	if (e->kind < LAG_EV_N && event_steps[e->kind])
+		event_steps[e->kind](w, st, e);
 }
 
 static const char *errname_or_ok(int e)
@@ -315,6 +355,88 @@ static bool released_by(const struct walk *w, int64_t t)
 	return w->rel <= t;
 }
 
+/* The child is reaped and the mount is busy: whoever held the file
+ * through the child has let it go, and lagfs has not seen the RELEASE,
+ * so kernel deferred work holds it. */
+static void busy_after_reap(struct walk *w, struct story_step *st)
+{
+	if ((w->holder == H_CHILD || w->holder == H_DYING ||
+	     w->holder == H_EXIT) && !released_by(w, st->t_ns))
+		hold(w, st, H_DEFERRED, "inferred: the child is reaped, the "
+		     "mount is busy, and lagfs has not seen the RELEASE");
+}
+
+static void step_kill(struct walk *w, struct story_step *st)
+{
+	w->killed = true;
+	if (w->inflight)
+		say(st, "lagrace", "SIGKILL to the child, while lagfs holds "
+		    "its %s", w->io_op);
+	else
+		say(st, "lagrace", "SIGKILL to the child");
+	if (w->desc_open && w->holder == H_CHILD)
+		hold(w, st, H_DYING, "its descriptor is still open%s%s",
+		     w->inflight ? ", and lagfs holds its " : "",
+		     w->inflight ? w->io_op : "");
+}
+
+static void step_probe(struct walk *w, struct story_step *st)
+{
+	if (w->r->busy_at_reap) {
+		say(st, "lagrace", "MNT_EXPIRE probe: the mount is BUSY, "
+		    "though the child is gone");
+		busy_after_reap(w, st);
+		return;
+	}
+	say(st, "lagrace", "MNT_EXPIRE probe: the mount is free");
+	w->t_free_seen = st->t_ns;
+	if (w->holder != H_NOBODY && w->holder >= 0)
+		hold(w, st, H_NOBODY, "the MNT_EXPIRE probe found the mount "
+		     "free");
+}
+
+static void step_umount1(struct walk *w, struct story_step *st)
+{
+	const struct iter_result *r = w->r;
+
+	if (w->m == MIT_LAZY)
+		say(st, "lagrace", "umount2(MNT_DETACH): %s",
+		    errname_or_ok(r->umount1_errno));
+	else if (w->m == MIT_WAIT_RELEASE)
+		say(st, "lagrace", "unmount, %s: %s",
+		    released_by(w, st->t_ns) ? "once lagfs has logged "
+		    "the RELEASE" : "though no RELEASE came in time",
+		    errname_or_ok(r->umount1_errno));
+	else
+		say(st, "lagrace", "unmount at once: %s",
+		    errname_or_ok(r->umount1_errno));
+	/* through fusermount3 no probe came first: the EBUSY says it */
+	if (!r->t_probe_reap && r->ebusy)
+		busy_after_reap(w, st);
+}
+
+static void step_free(struct walk *w, struct story_step *st)
+{
+	const struct iter_result *r = w->r;
+	double after = msd((int64_t)(r->t_free - r->t_umount1));
+
+	if (w->m == MIT_RETRY && r->t_free == r->t_umount_done)
+		say(st, "lagrace", "a retried unmount: ok, after %u retries, "
+		    "%.3f ms after the EBUSY", r->retries, after);
+	else if (r->fusermount)
+		say(st, "lagrace", "lagfs has logged every RELEASE, %.3f ms "
+		    "after the EBUSY (no MNT_EXPIRE probe through "
+		    "fusermount3)", after);
+	else
+		say(st, "lagrace", "MNT_EXPIRE probe: the mount is free "
+		    "(EAGAIN), %.3f ms after the EBUSY", after);
+	if (w->t_free_seen == INT64_MIN)
+		w->t_free_seen = st->t_ns;
+	if (w->holder != H_NOBODY && w->holder >= 0 && !r->fusermount)
+		hold(w, st, H_NOBODY, "the MNT_EXPIRE probe found the mount "
+		     "free");
+}
+
 static void lagrace_step(struct walk *w, struct story_step *st)
 {
 	const struct iter_result *r = w->r;
@@ -329,82 +451,15 @@ static void lagrace_step(struct walk *w, struct story_step *st)
 	case K_CUE:
 		say(st, "lagrace", "tells the child to close its files");
 		break;
-	case K_KILL:
-		w->killed = true;
-		if (w->inflight)
-			say(st, "lagrace", "SIGKILL to the child, while lagfs holds "
-			    "its %s", w->io_op);
-		else
-			say(st, "lagrace", "SIGKILL to the child");
-		if (w->desc_open && w->holder == H_CHILD)
-			hold(w, st, H_DYING, "its descriptor is still open%s%s",
-			     w->inflight ? ", and lagfs holds its " : "",
-			     w->inflight ? w->io_op : "");
-		break;
-	case K_HOLD_RELEASED:
-		hold_released(w, st);
-		break;
+	case K_KILL: step_kill(w, st); break;
+	case K_HOLD_RELEASED: hold_released(w, st); break;
 	case K_REAP:
 		say(st, "lagrace", "waitpid() returned: the child is dead and "
 		    "reaped, %.3f ms after the kill", msd(st->t_ns));
 		break;
-	case K_PROBE:
-		if (!r->busy_at_reap) {
-			say(st, "lagrace", "MNT_EXPIRE probe: the mount is free");
-			w->t_free_seen = st->t_ns;
-			if (w->holder != H_NOBODY && w->holder >= 0)
-				hold(w, st, H_NOBODY, "the MNT_EXPIRE probe found "
-				     "the mount free");
-			break;
-		}
-		say(st, "lagrace", "MNT_EXPIRE probe: the mount is BUSY, though "
-		    "the child is gone");
-		if ((w->holder == H_CHILD || w->holder == H_DYING ||
-		     w->holder == H_EXIT) && !released_by(w, st->t_ns))
-			hold(w, st, H_DEFERRED, "inferred: the child is reaped, "
-			     "the mount is busy, and lagfs has not seen the "
-			     "RELEASE");
-		break;
-	case K_UMOUNT1:
-		if (w->m == MIT_LAZY)
-			say(st, "lagrace", "umount2(MNT_DETACH): %s",
-			    errname_or_ok(r->umount1_errno));
-		else if (w->m == MIT_WAIT_RELEASE)
-			say(st, "lagrace", "unmount, %s: %s",
-			    released_by(w, st->t_ns) ? "once lagfs has logged "
-			    "the RELEASE" : "though no RELEASE came in time",
-			    errname_or_ok(r->umount1_errno));
-		else
-			say(st, "lagrace", "unmount at once: %s",
-			    errname_or_ok(r->umount1_errno));
-		/* through fusermount3 no probe came first: the EBUSY says it */
-		if (!r->t_probe_reap && r->ebusy &&
-		    (w->holder == H_CHILD || w->holder == H_DYING ||
-		     w->holder == H_EXIT) && !released_by(w, st->t_ns))
-			hold(w, st, H_DEFERRED, "inferred: the child is reaped, "
-			     "the mount is busy, and lagfs has not seen the "
-			     "RELEASE");
-		break;
-	case K_FREE:
-		if (w->m == MIT_RETRY && r->t_free == r->t_umount_done)
-			say(st, "lagrace", "a retried unmount: ok, after %u "
-			    "retries, %.3f ms after the EBUSY", r->retries,
-			    msd((int64_t)(r->t_free - r->t_umount1)));
-		else if (r->fusermount)
-			say(st, "lagrace", "lagfs has logged every RELEASE, %.3f "
-			    "ms after the EBUSY (no MNT_EXPIRE probe through "
-			    "fusermount3)",
-			    msd((int64_t)(r->t_free - r->t_umount1)));
-		else
-			say(st, "lagrace", "MNT_EXPIRE probe: the mount is free "
-			    "(EAGAIN), %.3f ms after the EBUSY",
-			    msd((int64_t)(r->t_free - r->t_umount1)));
-		if (w->t_free_seen == INT64_MIN)
-			w->t_free_seen = st->t_ns;
-		if (w->holder != H_NOBODY && w->holder >= 0 && !r->fusermount)
-			hold(w, st, H_NOBODY, "the MNT_EXPIRE probe found the "
-			     "mount free");
-		break;
+	case K_PROBE: step_probe(w, st); break;
+	case K_UMOUNT1: step_umount1(w, st); break;
+	case K_FREE: step_free(w, st); break;
 	case K_UMOUNT_DONE:
 		say(st, "lagrace", "%s", r->umount_ok ? "unmount: ok, for real"
 		    : "unmount: still busy; lagrace detaches it");
@@ -438,12 +493,12 @@ void story_build(const struct iter_result *r, enum mitigation m,
 	for (int i = 0; i < r->n_ev && s->n < STORY_MAX; i++) {
 		const struct iter_ev *e = &r->ev[i];
 
-		if (e->file >= r->n_files || e->kind >= IEV_N)
+		if (e->file >= r->n_files || !iter_ev_kind_ok(e->kind))
 			continue;
 		if ((int)e->file == s->focus) {
-			if (e->kind == IEV_RELEASE && w.rel == INT64_MAX)
+			if (e->kind == LAG_EV_RELEASE && w.rel == INT64_MAX)
 				w.rel = rel_kill(r, e->t_ns);
-			if (e->kind == IEV_PARK && !w.worker &&
+			if (e->kind == LAG_EV_PARK && !w.worker &&
 			    e->pid != r->child)
 				w.worker = e->pid;
 		}

@@ -11,28 +11,9 @@
 
 #include "engine.h"
 
-static int sync_run(const struct engine_opts *o)
+static void sync_loop(const struct engine_opts *o, const int *fds, void *buf)
 {
-	unsigned long k;
-	unsigned nopen = 0;
-	int *fds;
-	void *buf = NULL;
-
-	fds = calloc(o->nfiles, sizeof(*fds));
-	if (!fds) {
-		fprintf(stderr, "lagrace: sync engine: %s\n", strerror(ENOMEM));
-		return 1;
-	}
-	for (; nopen < o->nfiles; nopen++) {
-		fds[nopen] = engine_open(o, nopen, 0);
-		if (fds[nopen] < 0)
-			goto out;
-	}
-	buf = engine_buffer(o);
-	if (!buf)
-		goto out;
-
-	for (k = 0;; k++) {
+	for (unsigned long k = 0;; k++) {
 		unsigned file;
 		off_t offset;
 		ssize_t n;
@@ -45,16 +26,21 @@ static int sync_run(const struct engine_opts *o)
 			n = pread(fds[file], buf, o->bs, offset);
 		engine_count(0, 1, n < 0);
 	}
-out:
+}
+
+static int sync_run(const struct engine_opts *o)
+{
+	int *fds = engine_open_files(o, "sync engine");
+	void *buf = fds ? engine_buffer(o) : NULL;
+
+	if (buf)
+		sync_loop(o, fds, buf);
 	free(buf);
-	while (nopen)
-		close(fds[--nopen]);
-	free(fds);
+	engine_close_files(o, fds);
 	return 1;
 }
 
 const struct engine_ops engine_sync = {
-	.name = "sync",
 	.help = "pread/pwrite, one IO at a time (qd ignored)",
 	.run = sync_run,
 };

@@ -69,70 +69,59 @@ static int uring_queue(struct io_uring *ring, const struct engine_opts *o,
 	return 0;
 }
 
-static int uring_run(const struct engine_opts *o)
+/* A buffer and a place for each of the qd IOs; *nbuf counts the buffers
+ * (freed by the caller). 0, or -1 with a message on stderr. */
+static int uring_prepare(const struct engine_opts *o, const int *fds,
+			 struct uring_io *io, unsigned *nbuf)
 {
-	struct io_uring ring;
-	struct uring_io *io;
-	int *fds, ret;
-	unsigned i, nopen = 0, nbuf = 0;
-
-	fds = calloc(o->nfiles, sizeof(*fds));
-	io = calloc(o->qd, sizeof(*io));
-	if (!fds || !io) {
-		fprintf(stderr, "lagrace: uring engine: %s\n", strerror(ENOMEM));
-		goto out_free;
-	}
-	for (; nopen < o->nfiles; nopen++) {
-		fds[nopen] = engine_open(o, nopen, 0);
-		if (fds[nopen] < 0)
-			goto out_close;
-	}
-	for (; nbuf < o->qd; nbuf++) {
+	for (; *nbuf < o->qd; (*nbuf)++) {
+		struct uring_io *u = &io[*nbuf];
 		unsigned file;
 
-		io[nbuf].buf = engine_buffer(o);
-		if (!io[nbuf].buf)
-			goto out_close;
-		engine_place(o, nbuf, &file, &io[nbuf].offset);
-		io[nbuf].fd = fds[file];
+		u->buf = engine_buffer(o);
+		if (!u->buf)
+			return -1;
+		engine_place(o, *nbuf, &file, &u->offset);
+		u->fd = fds[file];
 	}
+	return 0;
+}
 
-	ret = io_uring_queue_init(o->qd, &ring, 0);
-	if (ret < 0) {
-		uring_fail("io_uring_queue_init", -ret);
-		goto out_close;
-	}
-	for (i = 0; i < o->qd; i++) {
-		ret = uring_queue(&ring, o, &io[i], i);
-		if (ret < 0)
-			break;
-	}
+/* All qd IOs queued and submitted: 0, or -1 with a message on stderr. */
+static int uring_start(struct io_uring *ring, const struct engine_opts *o,
+		       const struct uring_io *io)
+{
+	int ret = 0;
+
+	for (unsigned i = 0; i < o->qd && ret >= 0; i++)
+		ret = uring_queue(ring, o, &io[i], i);
 	if (ret >= 0)
-		ret = uring_submit(&ring);
+		ret = uring_submit(ring);
 	if (ret < 0) {
 		uring_fail("io_uring_submit", -ret);
-		goto out_ring;
+		return -1;
 	}
-	if (o->close_in_flight) {
-		if (engine_wait_cue(o) < 0)
-			goto out_ring;
-		while (nopen)
-			close(fds[--nopen]);
-	}
+	return 0;
+}
 
+/* Wait for completions and resubmit each IO in its place, until killed;
+ * returns on an error. */
+static void uring_loop(struct io_uring *ring, const struct engine_opts *o,
+		       const struct uring_io *io)
+{
 	for (;;) {
 		struct io_uring_cqe *cqe;
 		unsigned head, seen = 0;
+		int ret = io_uring_wait_cqe(ring, &cqe);
 
-		ret = io_uring_wait_cqe(&ring, &cqe);
 		if (ret == -EINTR)
 			continue;
 		if (ret < 0) {
 			uring_fail("io_uring_wait_cqe", -ret);
-			break;
+			return;
 		}
 		/* Take every completion there is, resubmit them together. */
-		io_uring_for_each_cqe(&ring, head, cqe) {
+		io_uring_for_each_cqe(ring, head, cqe) {
 			__u64 n = io_uring_cqe_get_data64(cqe);
 
 			seen++;
@@ -140,33 +129,63 @@ static int uring_run(const struct engine_opts *o)
 			/* With its files closed, nothing can be resubmitted. */
 			if (n >= o->qd || o->close_in_flight)
 				continue;
-			ret = uring_queue(&ring, o, &io[n], (unsigned)n);
+			ret = uring_queue(ring, o, &io[n], (unsigned)n);
 			if (ret < 0)
 				break;
 		}
-		io_uring_cq_advance(&ring, seen);
+		io_uring_cq_advance(ring, seen);
 		if (ret >= 0)
-			ret = uring_submit(&ring);
+			ret = uring_submit(ring);
 		if (ret < 0) {
 			uring_fail("io_uring_submit", -ret);
-			break;
+			return;
 		}
 	}
-out_ring:
+}
+
+/* --close-in-flight: at the cue, close the files, so that the IO in
+ * flight holds their last references. 0, or -1 with a message. */
+static int uring_close_in_flight(const struct engine_opts *o, int **fds)
+{
+	if (!o->close_in_flight)
+		return 0;
+	if (engine_wait_cue(o) < 0)
+		return -1;
+	engine_close_files(o, *fds);
+	*fds = NULL;
+	return 0;
+}
+
+static int uring_run(const struct engine_opts *o)
+{
+	struct uring_io *io = calloc(o->qd, sizeof(*io));
+	int *fds = io ? engine_open_files(o, "uring engine") : NULL;
+	struct io_uring ring;
+	unsigned nbuf = 0;
+	int ret;
+
+	if (!io)
+		fprintf(stderr, "lagrace: uring engine: %s\n", strerror(ENOMEM));
+	if (!fds || uring_prepare(o, fds, io, &nbuf) < 0)
+		goto out;
+	ret = io_uring_queue_init(o->qd, &ring, 0);
+	if (ret < 0) {
+		uring_fail("io_uring_queue_init", -ret);
+		goto out;
+	}
+	if (uring_start(&ring, o, io) == 0 &&
+	    uring_close_in_flight(o, &fds) == 0)
+		uring_loop(&ring, o, io);
 	io_uring_queue_exit(&ring);
-out_close:
+out:
 	while (nbuf)
 		free(io[--nbuf].buf);
-	while (nopen)
-		close(fds[--nopen]);
-out_free:
+	engine_close_files(o, fds);
 	free(io);
-	free(fds);
 	return 1;
 }
 
 const struct engine_ops engine_uring = {
-	.name = "uring",
 	.help = "io_uring reads/writes, qd in flight (IOSQE_ASYNC with --async)",
 	.run = uring_run,
 	.closes_in_flight = true,

@@ -8,7 +8,7 @@
 void ev_rec_from(struct ev_rec *r, const struct lag_event *e)
 {
 	r->t_ns = e->t_ns;
-	snprintf(r->ev, sizeof(r->ev), "%s", e->ev);
+	r->kind = e->kind;
 	snprintf(r->op, sizeof(r->op), "%s", e->op);
 	snprintf(r->how, sizeof(r->how), "%s", e->how);
 	snprintf(r->path, sizeof(r->path), "%s", e->path);
@@ -20,8 +20,15 @@ void ev_rec_from(struct ev_rec *r, const struct lag_event *e)
 
 static bool is_open(const struct ev_rec *r)
 {
-	return (!strcmp(r->ev, LAG_EV_OPEN) || !strcmp(r->ev, LAG_EV_CREATE)) &&
+	return (r->kind == LAG_EV_OPEN || r->kind == LAG_EV_CREATE) &&
 	       r->result == 0;
+}
+
+/* r answers a parked request of op: an answer, or open, create, flush or
+ * release, which have their own kinds; how says how it ended. */
+static bool answers(const struct ev_rec *r, const char *op)
+{
+	return r->how[0] && !strcmp(lag_ev_string(r->kind, r->op), op);
 }
 
 bool verdict_fh_is_childs(const struct ev_rec *ev, size_t n, pid_t child,
@@ -36,16 +43,16 @@ bool verdict_fh_is_childs(const struct ev_rec *ev, size_t n, pid_t child,
 /*
  * An fh can be reused once released, so an event on it belongs to the open
  * at open_idx only until the fh is opened again: the first event of kind
- * ev (by pid, if pid >= 0) in between, or NULL.
+ * (by pid, if pid >= 0) in between, or NULL.
  */
 static const struct ev_rec *next_on_fh(const struct ev_rec *ev, size_t n,
-				       size_t open_idx, const char *kind,
+				       size_t open_idx, enum lag_ev_kind kind,
 				       int64_t pid)
 {
 	for (size_t j = open_idx + 1; j < n; j++) {
 		if (ev[j].fh != ev[open_idx].fh)
 			continue;
-		if (!strcmp(ev[j].ev, kind) && (pid < 0 || ev[j].pid == pid))
+		if (ev[j].kind == kind && (pid < 0 || ev[j].pid == pid))
 			return &ev[j];
 		if (is_open(&ev[j]))
 			return NULL; /* reused first: lost */
@@ -85,22 +92,22 @@ static void first_io(const struct verdict_in *in, size_t open_idx,
 	for (size_t j = open_idx + 1; j < in->n; j++) {
 		if (ev[j].fh != ev[open_idx].fh)
 			continue;
-		if (!strcmp(ev[j].ev, LAG_EV_RELEASE))
+		if (ev[j].kind == LAG_EV_RELEASE)
 			return;
-		if (!strcmp(ev[j].ev, LAG_EV_INTERRUPT)) {
+		if (ev[j].kind == LAG_EV_INTERRUPT) {
 			v->interrupts++;
 			if (!v->t_first_interrupt ||
 			    ev[j].t_ns < v->t_first_interrupt)
 				v->t_first_interrupt = ev[j].t_ns;
 		}
-		if (!strcmp(ev[j].ev, LAG_EV_PARK) &&
+		if (ev[j].kind == LAG_EV_PARK &&
 		    (!v->t_first_io || ev[j].t_ns < v->t_first_io)) {
 			v->t_first_io = ev[j].t_ns;
 			v->io_pid = ev[j].pid;
 			/* its completion: the op's event with the same fh */
 			for (size_t k = j + 1; k < in->n; k++) {
-				if (ev[k].fh == ev[j].fh && ev[k].how[0] &&
-				    !strcmp(ev[k].ev, ev[j].op)) {
+				if (ev[k].fh == ev[j].fh &&
+				    answers(&ev[k], ev[j].op)) {
 					snprintf(v->io_how, sizeof(v->io_how),
 						 "%s", ev[k].how);
 					v->t_io_done = ev[k].t_ns;

@@ -28,8 +28,8 @@
 /* The part of an event the verdict needs; small enough to keep them all. */
 struct ev_rec {
 	uint64_t t_ns;
-	char ev[16];
-	char op[16];
+	enum lag_ev_kind kind;
+	char op[16];                 /* as in struct lag_event */
 	char how[16];
 	char path[ITER_PATH_LEN];
 	int hold;

@@ -66,11 +66,12 @@ const char *call_path(struct lag_call *c)
 }
 
 /* Uses no field of the request: it may have been answered already. */
-static void event_for(struct lag_call *c, struct lag_event *e, const char *ev)
+static void event_for(struct lag_call *c, struct lag_event *e,
+		      enum lag_ev_kind kind)
 {
 	const char *path = call_path(c);
 
-	lag_event_init(e, ev);
+	lag_event_init(e, kind);
 	e->unique = c->unique;
 	e->pid = c->pid;
 	e->uid = c->uid;
@@ -104,7 +105,9 @@ void call_log(struct lag_call *c, int result)
 	if (fs->log && (c->parked || is_lifecycle_op(c->op))) {
 		struct lag_event e;
 
-		event_for(c, &e, lag_op_names[c->op]);
+		event_for(c, &e, LAG_EV_ANSWER);
+		/* open, create, flush, release: kinds of their own */
+		lag_event_set_ev(&e, lag_op_names[c->op]);
 		e.result = result;
 		if (c->parked) {
 			e.delay_ns = (int64_t)(e.t_ns - c->t_arrive_ns);

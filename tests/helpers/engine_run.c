@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "names.h"
 #include "../../driver/engines.c"
 #include "../../driver/uring_engine.c"
 #include "../../driver/aio_engine.c"
@@ -60,6 +61,7 @@ int main(int argc, char **argv)
 {
 	struct engine_opts o = { .qd = 1, .nfiles = 1, .bs = 4096, .seed = 1 };
 	const struct engine_ops *e;
+	int id;
 	unsigned long v, ios = 100;
 	double secs = 1, start, took;
 	int status = 0;
@@ -68,11 +70,12 @@ int main(int argc, char **argv)
 
 	if (argc < 3)
 		usage();
-	e = engine_find(argv[1]);
-	if (!e) {
+	id = name_index(engine_names, ENGINE_N, argv[1]);
+	if (id < 0) {
 		fprintf(stderr, "engine_run: unknown engine %s\n", argv[1]);
 		return 2;
 	}
+	e = engines[id];
 	o.dir = argv[2];
 	for (int i = 3; i < argc; i++) {
 		const char *a = argv[i];
@@ -141,13 +144,13 @@ int main(int argc, char **argv)
 	took = (lag_now_ns() / 1e9) - start;
 
 	printf("engine %s: %lu submitted, %lu completed, %lu errors in %.3f s\n",
-	       e->name, engine_stats->submitted, engine_stats->completed,
+	       argv[1], engine_stats->submitted, engine_stats->completed,
 	       engine_stats->errors, took);
 	if (WIFSIGNALED(status))
-		printf("engine %s: child killed by signal %d\n", e->name,
+		printf("engine %s: child killed by signal %d\n", argv[1],
 		       WTERMSIG(status));
 	else
-		printf("engine %s: child exited with status %d\n", e->name,
+		printf("engine %s: child exited with status %d\n", argv[1],
 		       WEXITSTATUS(status));
 	return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL ? 0 : 1;
 }

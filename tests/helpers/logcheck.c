@@ -22,8 +22,10 @@ static struct lag_event ev;
 static int field(const struct lag_event *e, const char *key, char *out,
 		 size_t cap)
 {
-	if (!strcmp(key, "ev")) snprintf(out, cap, "%s", e->ev);
-	else if (!strcmp(key, "op")) snprintf(out, cap, "%s", e->op);
+	if (!strcmp(key, "ev")) snprintf(out, cap, "%s", lag_event_ev(e));
+	/* the "op" key: an answer's op is its ev */
+	else if (!strcmp(key, "op")) snprintf(out, cap, "%s",
+					      e->kind == LAG_EV_ANSWER ? "" : e->op);
 	else if (!strcmp(key, "how")) snprintf(out, cap, "%s", e->how);
 	else if (!strcmp(key, "path")) snprintf(out, cap, "%s", e->path);
 	else if (!strcmp(key, "detail")) snprintf(out, cap, "%s", e->detail);
@@ -120,7 +122,7 @@ int main(int argc, char **argv)
 				return 0;
 			}
 		} else if (!strcmp(argv[2], "pairs")) {
-			if (!strcmp(ev.ev, "open") || !strcmp(ev.ev, "create")) {
+			if (ev.kind == LAG_EV_OPEN || ev.kind == LAG_EV_CREATE) {
 				if (ev.result)
 					continue;
 				struct open_fh *more = realloc(opens, (nopen + 1) * sizeof(*opens));
@@ -129,7 +131,7 @@ int main(int argc, char **argv)
 					return 2;
 				opens = more;
 				opens[nopen++] = (struct open_fh){ ev.fh, 0 };
-			} else if (!strcmp(ev.ev, "release")) {
+			} else if (ev.kind == LAG_EV_RELEASE) {
 				size_t i = nopen;
 
 				/* the latest open of this fh not yet released */

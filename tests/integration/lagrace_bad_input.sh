@@ -99,6 +99,8 @@ check "matrix --help: exit 0 (got $rc)" "$([ "$rc" -eq 0 ]; echo $?)"
 for o in --iterations --jobs --fusermount --no-namespace --lagfs --limit --hold --seed; do
 	ok "matrix --help names $o" grep -qe "$o" "$T/out"
 done
+ok "matrix --help: every line fits 80 columns" \
+	test -z "$(awk 'length > 80' "$T/out")"
 
 # --help is no error: usage on stdout, exit 0.
 "$LR" --help >"$T/out" 2>"$T/err"
@@ -106,4 +108,5 @@ rc=$?
 check "--help: exit 0 (got $rc)" "$([ "$rc" -eq 0 ]; echo $?)"
 ok "--help: usage on stdout, nothing on stderr" \
 	bash -c 'grep -q "^usage: lagrace" "$1" && test ! -s "$2"' - "$T/out" "$T/err"
+ok "--help: every line fits 80 columns" test -z "$(awk 'length > 80' "$T/out")"
 done_testing

@@ -47,7 +47,7 @@ static void ev(struct iter_result *r, int64_t us, int kind, int pid,
 	e->t_ns = T(us);
 	e->kind = (uint8_t)kind;
 	e->pid = pid;
-	e->hold = kind == IEV_PARK;
+	e->hold = kind == LAG_EV_PARK;
 	snprintf(e->op, sizeof(e->op), "%s", op ? op : "");
 	snprintf(e->how, sizeof(e->how), "%s", how ? how : "");
 }
@@ -116,11 +116,11 @@ static struct iter_result *async_dio(void)
 	r->umount_ok = true;
 	r->vclass = VC_REPRODUCED;
 	r->late_release = true;
-	ev(r, -624, IEV_OPEN, CHILD, NULL, NULL);
-	ev(r, -100, IEV_PARK, CHILD, "read", NULL);
-	ev(r, 221, IEV_FLUSH, CHILD, NULL, NULL);
-	ev(r, 442, IEV_DONE, CHILD, "read", "release");
-	ev(r, 13358, IEV_RELEASE, 0, NULL, NULL);
+	ev(r, -624, LAG_EV_OPEN, CHILD, NULL, NULL);
+	ev(r, -100, LAG_EV_PARK, CHILD, "read", NULL);
+	ev(r, 221, LAG_EV_FLUSH, CHILD, NULL, NULL);
+	ev(r, 442, LAG_EV_ANSWER, CHILD, "read", "release");
+	ev(r, 13358, LAG_EV_RELEASE, 0, NULL, NULL);
 	return r;
 }
 
@@ -170,12 +170,12 @@ static struct iter_result *exit_punt(void)
 	r->t_umount_done = T(7946);
 	r->umount_ok = true;
 	r->vclass = VC_REPRODUCED;
-	ev(r, -576, IEV_OPEN, CHILD, NULL, NULL);
-	ev(r, -301, IEV_PARK, WORKER, "read", NULL);
-	ev(r, -189, IEV_FLUSH, CHILD, NULL, NULL);
-	ev(r, 73, IEV_INTERRUPT, WORKER, "read", NULL);
-	ev(r, 380, IEV_DONE, WORKER, "read", "release");
-	ev(r, 7423, IEV_RELEASE, 0, NULL, NULL);
+	ev(r, -576, LAG_EV_OPEN, CHILD, NULL, NULL);
+	ev(r, -301, LAG_EV_PARK, WORKER, "read", NULL);
+	ev(r, -189, LAG_EV_FLUSH, CHILD, NULL, NULL);
+	ev(r, 73, LAG_EV_INTERRUPT, WORKER, "read", NULL);
+	ev(r, 380, LAG_EV_ANSWER, WORKER, "read", "release");
+	ev(r, 7423, LAG_EV_RELEASE, 0, NULL, NULL);
 	return r;
 }
 
@@ -243,11 +243,11 @@ static void test_sync(void)
 	r->t_umount1 = r->t_umount_done = T(100858);
 	r->umount_ok = true;
 	r->vclass = VC_CLEAN;
-	ev(r, -317, IEV_OPEN, CHILD, NULL, NULL);
-	ev(r, -182, IEV_PARK, CHILD, "read", NULL);
-	ev(r, 100355, IEV_DONE, CHILD, "read", "release");
-	ev(r, 100748, IEV_FLUSH, CHILD, NULL, NULL);
-	ev(r, 100819, IEV_RELEASE, 0, NULL, NULL);
+	ev(r, -317, LAG_EV_OPEN, CHILD, NULL, NULL);
+	ev(r, -182, LAG_EV_PARK, CHILD, "read", NULL);
+	ev(r, 100355, LAG_EV_ANSWER, CHILD, "read", "release");
+	ev(r, 100748, LAG_EV_FLUSH, CHILD, NULL, NULL);
+	ev(r, 100819, LAG_EV_RELEASE, 0, NULL, NULL);
 	story_build(r, MIT_NONE, &S);
 	ok(!strcmp(holders(&S), "the child|the dying child|the child's own "
 		   "exit|nobody|"), "sync: holders %s", holders(&S));
@@ -287,7 +287,7 @@ static void test_lost(void)
 {
 	struct iter_result *r = async_dio();
 
-	r->ev[4].kind = IEV_UNRELEASED;
+	r->ev[4].kind = LAG_EV_UNRELEASED;
 	story_build(r, MIT_NONE, &S);
 	ok(!strcmp(holders(&S), "the child|the dying child|the IO in flight|"
 		   "unknown|nobody|"),

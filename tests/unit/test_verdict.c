@@ -24,11 +24,13 @@ static struct ev_rec E(uint64_t t, const char *ev, int64_t pid, uint64_t fh,
 		       int64_t result, const char *op, const char *how)
 {
 	struct ev_rec r;
+	int kind = lag_ev_kind_of(ev);
 
 	memset(&r, 0, sizeof(r));
 	r.t_ns = t;
-	snprintf(r.ev, sizeof(r.ev), "%s", ev);
-	snprintf(r.op, sizeof(r.op), "%s", op ? op : "");
+	/* an op's name: the answer to a parked request of that op */
+	r.kind = kind < 0 ? LAG_EV_ANSWER : (enum lag_ev_kind)kind;
+	snprintf(r.op, sizeof(r.op), "%s", kind < 0 ? ev : op ? op : "");
 	snprintf(r.how, sizeof(r.how), "%s", how ? how : "");
 	r.pid = pid;
 	r.fh = fh;
@@ -92,11 +94,12 @@ static void test_async_dio_hit(void)
 		ev_rec_from(&ev[i], &e);
 	}
 	ok(bad == 0, "hit: the recorded lines parse");
-	ok(ev[2].t_ns == 1010000000 && !strcmp(ev[2].ev, "park") &&
+	ok(ev[2].t_ns == 1010000000 && ev[2].kind == LAG_EV_PARK &&
 	   !strcmp(ev[2].op, "read") && ev[2].pid == CHILD &&
 	   ev[2].fh == 94633 && ev[2].result == 0 && ev[2].how[0] == 0,
 	   "hit: ev_rec_from keeps t_ns, ev, op, pid, fh, result");
-	ok(!strcmp(ev[4].how, "release") && !strcmp(ev[4].ev, "read"),
+	ok(!strcmp(ev[4].how, "release") && ev[4].kind == LAG_EV_ANSWER &&
+	   !strcmp(ev[4].op, "read"),
 	   "hit: ev_rec_from keeps how");
 
 	v = run(ev, N(ev), CHILD, 1020 * MS);
