@@ -17,27 +17,6 @@
 #include "duration.h"
 #include "report_err.h"
 
-const char *const lag_op_names[LAG_OP_COUNT] = {
-	"lookup", "forget", "getattr", "setattr",
-	"readlink", "mknod", "mkdir", "unlink",
-	"rmdir", "symlink", "rename", "link",
-	"open", "read", "write", "flush",
-	"release", "fsync", "opendir", "readdir",
-	"releasedir", "fsyncdir", "statfs", "setxattr",
-	"getxattr", "listxattr", "removexattr", "create",
-	"fallocate", "readdirplus",
-};
-
-int lag_op_from_name(const char *name)
-{
-	if (!name)
-		return -1;
-	for (int i = 0; i < LAG_OP_COUNT; i++)
-		if (!strcmp(name, lag_op_names[i]))
-			return i;
-	return -1;
-}
-
 static bool is_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
@@ -216,7 +195,7 @@ static int check_rule(struct rule *r, const struct seen *s, char *err,
 		return errf(err, errlen, "eintr needs delay= or jitter=");
 	if (r->keep && !r->hold)
 		return errf(err, errlen, "keep needs hold");
-	if (r->direct_io && r->op != LAG_OP_OPEN && r->op != LAG_OP_CREATE)
+	if (r->direct_io && !lag_op_is(r->op, LAG_OP_OPENS))
 		return errf(err, errlen,
 			    "direct_io only applies to open and create");
 	if (!delays && !r->hold && !r->direct_io)
@@ -609,7 +588,7 @@ uint64_t rule_delay_ns(const struct rule *r, unsigned *seed)
 
 bool rule_set_direct_io(const struct rule_set *rs, int op, const char *path)
 {
-	if (!rs || (op != LAG_OP_OPEN && op != LAG_OP_CREATE))
+	if (!rs || !lag_op_is(op, LAG_OP_OPENS))
 		return false;
 	for (size_t i = 0; i < rs->count; i++) {
 		const struct rule *r = &rs->rules[i];

@@ -7,7 +7,7 @@
  *   OP [path=GLOB] [delay=DUR] [jitter=DUR] [prob=P] [hold] [max=DUR]
  *      [direct_io] [eintr] [keep]
  *
- *   OP        an op name from lag_op_names (e.g. read, write, open), or "*"
+ *   OP        an op name from lag_op_names (ops.h) (e.g. read, write, open), or "*"
  *             for every op
  *   path=     fnmatch(3) glob against the path below the mount root ("/a/b");
  *             without FNM_PATHNAME, so "*.dat" matches "/x/y.dat"; a glob
@@ -35,23 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum lag_op {
-	LAG_OP_LOOKUP, LAG_OP_FORGET, LAG_OP_GETATTR, LAG_OP_SETATTR,
-	LAG_OP_READLINK, LAG_OP_MKNOD, LAG_OP_MKDIR, LAG_OP_UNLINK,
-	LAG_OP_RMDIR, LAG_OP_SYMLINK, LAG_OP_RENAME, LAG_OP_LINK,
-	LAG_OP_OPEN, LAG_OP_READ, LAG_OP_WRITE, LAG_OP_FLUSH,
-	LAG_OP_RELEASE, LAG_OP_FSYNC, LAG_OP_OPENDIR, LAG_OP_READDIR,
-	LAG_OP_RELEASEDIR, LAG_OP_FSYNCDIR, LAG_OP_STATFS, LAG_OP_SETXATTR,
-	LAG_OP_GETXATTR, LAG_OP_LISTXATTR, LAG_OP_REMOVEXATTR, LAG_OP_CREATE,
-	LAG_OP_FALLOCATE, LAG_OP_READDIRPLUS,
-	LAG_OP_COUNT
-};
-
-/* Lower-case op names, indexed by enum lag_op ("read", "readdirplus", ...). */
-extern const char *const lag_op_names[LAG_OP_COUNT];
-
-/* Returns the op for a name, or -1. */
-int lag_op_from_name(const char *name);
+#include "ops.h"
 
 #define RULE_HOLD_DEFAULT_MAX_NS (60ull * 1000000000ull)
 
