@@ -34,6 +34,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ops.h"
 
@@ -107,6 +108,9 @@ uint64_t rule_delay_ns(const struct rule *r, unsigned *seed);
 
 /* Whether any open/create rule matching path sets direct_io. */
 bool rule_set_direct_io(const struct rule_set *rs, int op, const char *path);
+
+/* The rule syntax and a line per key, for --help. */
+void rule_help(FILE *out);
 
 /* Whether path matches glob as a rule's path= would (same normalisation);
  * for globs from elsewhere, e.g. the control channel's "release GLOB". */
