@@ -91,6 +91,27 @@ else
 	check "lagfs --log=FILE --rule=RULE starts" 1
 fi
 
+# --help shows both spellings of each of lagfs's options, and a line for
+# each key of a rule.
+"$LAGFS" --help >"$T/help"
+check "--help exits 0" $?
+miss=()
+for o in 'rule=RULE' 'rules=FILE' 'log=FILE' 'log_fd=N' 'control=PATH' \
+	 'workers=N' remount no_xattr; do
+	long=--${o%%=*}; long=${long//_/-}
+	[[ $o == *=* ]] && long="$long ${o#*=}"
+	grep -qE -- "^  $long, -o $o\$" "$T/help" || miss+=("$long / -o $o")
+done
+check "--help: each option as --NAME and -o NAME" "${#miss[@]}"
+[ "${#miss[@]}" -eq 0 ] || printf '# missing: %s\n' "${miss[@]}"
+miss=()
+for k in path=GLOB delay=DUR jitter=DUR prob=P hold max=DUR keep direct_io eintr; do
+	grep -qE -- "^  $k +[a-z]" "$T/help" || miss+=("$k")
+done
+check "--help: a line for each rule key" "${#miss[@]}"
+[ "${#miss[@]}" -eq 0 ] || echo "# missing: ${miss[*]}"
+ok "--help: libfuse's -o max_threads= too" grep -q -- '-o max_threads=N' "$T/help"
+
 R=$T/r
 refused "-o unknown_opt is refused" "unknown option" \
 	-o unknown_opt "$R/back" "$R/mnt"
