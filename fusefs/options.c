@@ -105,8 +105,11 @@ static const struct lagfs_opt lagfs_opts[] = {
 
 /*
  * The ways to write an option, as fuse_opt templates. A long option
- * without "=" takes the next argument as its value; -o NAME without a
- * value and a flag with one are refused by name.
+ * without "=" takes the next argument as its value: opt_proc remembers it
+ * and takes the next word, because fuse_opt's own "--rule %s" template
+ * would also match "--rules" and "--log %s" "--log-fd" (it matches the
+ * part before the blank as a prefix). -o NAME without a value and a flag
+ * with one are refused by name.
  */
 enum spelling {
 	LONG,           /* --name (a flag, or the value follows) */
@@ -124,6 +127,20 @@ enum {
 	KEY_OWN = 16,          /* + index * SPELLINGS + spelling */
 };
 
+/* libfuse's: kept for fuse_parse_cmdline(), noting the thread counts. */
+static const struct fuse_opt libfuse_opts[] = {
+	FUSE_OPT_KEY("-h", KEY_LIBFUSE),
+	FUSE_OPT_KEY("--help", KEY_LIBFUSE),
+	FUSE_OPT_KEY("-V", KEY_LIBFUSE),
+	FUSE_OPT_KEY("--version", KEY_LIBFUSE),
+	FUSE_OPT_KEY("-d", KEY_LIBFUSE),
+	FUSE_OPT_KEY("-f", KEY_LIBFUSE),
+	FUSE_OPT_KEY("-s", KEY_LIBFUSE),
+	FUSE_OPT_KEY("max_threads=", KEY_MAX_THREADS),
+	FUSE_OPT_KEY("max_idle_threads=", KEY_MAX_IDLE),
+	FUSE_OPT_END
+};
+
 static void long_name(const struct lagfs_opt *opt, char buf[static 32])
 {
 	size_t i;
@@ -136,7 +153,8 @@ static void long_name(const struct lagfs_opt *opt, char buf[static 32])
 
 struct templates {
 	char text[ARRAY_SIZE(lagfs_opts) * SPELLINGS][40];
-	struct fuse_opt opts[ARRAY_SIZE(lagfs_opts) * SPELLINGS + 12];
+	struct fuse_opt opts[ARRAY_SIZE(lagfs_opts) * SPELLINGS +
+			     ARRAY_SIZE(libfuse_opts)];
 };
 
 static void add_template(struct templates *t, size_t *n, const char *text,
@@ -149,18 +167,6 @@ static void add_template(struct templates *t, size_t *n, const char *text,
 
 static void build_templates(struct templates *t)
 {
-	static const struct fuse_opt libfuse[] = {
-		FUSE_OPT_KEY("-h", KEY_LIBFUSE),
-		FUSE_OPT_KEY("--help", KEY_LIBFUSE),
-		FUSE_OPT_KEY("-V", KEY_LIBFUSE),
-		FUSE_OPT_KEY("--version", KEY_LIBFUSE),
-		FUSE_OPT_KEY("-d", KEY_LIBFUSE),
-		FUSE_OPT_KEY("-f", KEY_LIBFUSE),
-		FUSE_OPT_KEY("-s", KEY_LIBFUSE),
-		FUSE_OPT_KEY("max_threads=", KEY_MAX_THREADS),
-		FUSE_OPT_KEY("max_idle_threads=", KEY_MAX_IDLE),
-		FUSE_OPT_END
-	};
 	size_t n = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(lagfs_opts); i++) {
@@ -175,7 +181,7 @@ static void build_templates(struct templates *t)
 		add_template(t, &n, text, key + O_EQ);
 		add_template(t, &n, lagfs_opts[i].name, key + O_BARE);
 	}
-	memcpy(&t->opts[n], libfuse, sizeof(libfuse));
+	memcpy(&t->opts[n], libfuse_opts, sizeof(libfuse_opts));
 }
 
 struct parse {

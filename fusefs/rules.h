@@ -7,8 +7,8 @@
  *   OP [path=GLOB] [delay=DUR] [jitter=DUR] [prob=P] [hold] [max=DUR]
  *      [direct_io] [eintr] [keep]
  *
- *   OP        an op name from lag_op_names (ops.h) (e.g. read, write, open), or "*"
- *             for every op
+ *   OP        an op name of ops.h (e.g. read, write, open), or "*" for
+ *             every op
  *   path=     fnmatch(3) glob against the path below the mount root ("/a/b");
  *             without FNM_PATHNAME, so "*.dat" matches "/x/y.dat"; a glob
  *             that does not start with '/' or '*' is matched as "*\/GLOB"
@@ -23,6 +23,9 @@
  *   eintr     a delay (not hold) rule that ends with EINTR on interrupt too
  *   keep      a hold that an interrupt does not end (it is only logged):
  *             the caller waits until max= or a release
+ *
+ * The keys are one table in rules.c (name, how the value parses, the field
+ * it sets, a help line); rule_help() prints it for --help.
  *
  * The first rule whose OP and path match decides; prob then decides whether
  * it applies this time. direct_io is taken from the first matching open/create
