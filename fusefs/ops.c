@@ -1,6 +1,6 @@
 #include "ops.h"
 
-#include <string.h>
+#include "names.h"
 
 #define LAG_OP_NAME(id, name, props) [LAG_OP_##id] = name,
 const char *const lag_op_names[LAG_OP_COUNT] = { LAG_OPS(LAG_OP_NAME) };
@@ -15,12 +15,7 @@ static const unsigned op_props[LAG_OP_COUNT] = { LAG_OPS(LAG_OP_PROPS) };
 
 int lag_op_from_name(const char *name)
 {
-	if (!name)
-		return -1;
-	for (int i = 0; i < LAG_OP_COUNT; i++)
-		if (!strcmp(name, lag_op_names[i]))
-			return i;
-	return -1;
+	return name_index(lag_op_names, LAG_OP_COUNT, name);
 }
 
 bool lag_op_is(int op, enum lag_op_prop props)
