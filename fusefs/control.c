@@ -15,6 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "base.h"
 #include "park.h"
 #include "xpthread.h"
 
@@ -106,9 +107,164 @@ static void stats(struct lagfs *fs, char *out, size_t cap)
 		 (unsigned long)ls.dropped);
 }
 
+static void cmd_ping(struct lagfs *fs, const char *arg, char *out, size_t cap)
+{
+	(void)fs;
+	(void)arg;
+	snprintf(out, cap, "ok");
+}
+
+static void cmd_release(struct lagfs *fs, const char *arg, char *out,
+			size_t cap)
+{
+	snprintf(out, cap, "ok released %zu",
+		 park_release(fs, *arg ? arg : NULL));
+}
+
+/* add and set: rs is the set the rules go into (taken over). */
+static void change_rules(struct lagfs *fs, const char *cmd,
+			 struct rule_set *rs, const char *arg, char *out,
+			 size_t cap)
+{
+	if (!*arg)
+		snprintf(out, cap, "error: %s needs a rule", cmd);
+	else if (!rs)
+		snprintf(out, cap, "error: out of memory");
+	else {
+		add_rules(fs, rs, arg, out, cap);
+		return;
+	}
+	rule_set_free(rs);
+}
+
+static void cmd_add(struct lagfs *fs, const char *arg, char *out, size_t cap)
+{
+	change_rules(fs, "add", current_rules_copy(fs), arg, out, cap);
+}
+
+static void cmd_set(struct lagfs *fs, const char *arg, char *out, size_t cap)
+{
+	change_rules(fs, "set", rule_set_new(), arg, out, cap);
+}
+
+static void cmd_clear(struct lagfs *fs, const char *arg, char *out,
+		      size_t cap)
+{
+	struct rule_set *rs = rule_set_new();
+
+	(void)arg;
+	if (!rs) {
+		snprintf(out, cap, "error: out of memory");
+		return;
+	}
+	lagfs_set_rules(fs, rs);
+	snprintf(out, cap, "ok 0 rules");
+}
+
+static void cmd_reload(struct lagfs *fs, const char *arg, char *out,
+		       size_t cap)
+{
+	char err[512] = "";
+
+	(void)arg;
+	if (lagfs_reload(fs, err, sizeof(err)) < 0)
+		snprintf(out, cap, "error: %s", err);
+	else
+		list_rules(fs, out, cap);
+}
+
+static void cmd_rules(struct lagfs *fs, const char *arg, char *out,
+		      size_t cap)
+{
+	(void)arg;
+	list_rules(fs, out, cap);
+}
+
+static void cmd_stats(struct lagfs *fs, const char *arg, char *out,
+		      size_t cap)
+{
+	(void)arg;
+	stats(fs, out, cap);
+}
+
+static void cmd_help(struct lagfs *fs, const char *arg, char *out,
+		     size_t cap);
+
+/*
+ * The commands. A command ignores words after it unless args names them;
+ * "help" lists this table, so the README's table of commands and the
+ * channel agree (tests/integration/control_help.sh).
+ */
+static const struct command {
+	const char *name;
+	const char *args;      /* as "help" shows them; NULL for none */
+	void (*run)(struct lagfs *fs, const char *arg, char *out, size_t cap);
+	const char *help;
+} commands[] = {
+	{ .name = "ping", .run = cmd_ping, .help = "answers ok" },
+	{ .name = "release", .args = "[GLOB]", .run = cmd_release,
+	  .help = "serve the parked requests whose path matches GLOB (all "
+		  "without one) now: ok released N" },
+	{ .name = "add", .args = "RULE", .run = cmd_add,
+	  .help = "append a rule: ok N rules" },
+	{ .name = "set", .args = "RULE [; RULE]...", .run = cmd_set,
+	  .help = "replace all rules: ok N rules" },
+	{ .name = "clear", .run = cmd_clear,
+	  .help = "remove all rules: ok 0 rules" },
+	{ .name = "reload", .run = cmd_reload,
+	  .help = "re-read --rule and --rules FILE, as SIGHUP does (rules "
+		  "added on the channel are dropped): ok N rules: ..." },
+	{ .name = "rules", .run = cmd_rules,
+	  .help = "the rules: ok N rules: RULE; RULE; ..." },
+	{ .name = "stats", .run = cmd_stats,
+	  .help = "counters: ok {\"requests\":...}" },
+	{ .name = "help", .args = "[COMMAND]", .run = cmd_help,
+	  .help = "the commands, or what COMMAND does" },
+};
+
+/* "NAME ARGS" as help shows a command. */
+static const char *usage_of(const struct command *c, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s%s%s", c->name, c->args ? " " : "",
+		 c->args ? c->args : "");
+	return buf;
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(name, commands[i].name))
+			return &commands[i];
+	return NULL;
+}
+
+static void cmd_help(struct lagfs *fs, const char *arg, char *out,
+		     size_t cap)
+{
+	const struct command *c = find_command(arg);
+	char buf[64];
+	size_t n;
+
+	(void)fs;
+	if (*arg && !c) {
+		snprintf(out, cap, "error: unknown command '%s'", arg);
+		return;
+	}
+	if (c) {
+		snprintf(out, cap, "ok %s: %s", usage_of(c, buf, sizeof(buf)),
+			 c->help);
+		return;
+	}
+	n = (size_t)snprintf(out, cap, "ok commands:");
+	for (size_t i = 0; i < ARRAY_SIZE(commands) && n < cap; i++)
+		n += (size_t)snprintf(out + n, cap - n, "%s %s", i ? "," : "",
+				      usage_of(&commands[i], buf, sizeof(buf)));
+}
+
 void control_command(struct lagfs *fs, const char *line, char *out,
 		     size_t cap)
 {
+	const struct command *c;
 	char word[16] = "";
 	const char *arg;
 	int n = 0;
@@ -119,49 +275,13 @@ void control_command(struct lagfs *fs, const char *line, char *out,
 	arg = line + n;
 	while (*arg == ' ' || *arg == '\t')
 		arg++;
-
-	if (!strcmp(word, "ping")) {
-		snprintf(out, cap, "ok");
-	} else if (!strcmp(word, "release")) {
-		snprintf(out, cap, "ok released %zu",
-			 park_release(fs, *arg ? arg : NULL));
-	} else if (!strcmp(word, "add") || !strcmp(word, "set")) {
-		struct rule_set *rs = word[0] == 'a' ? current_rules_copy(fs)
-						     : rule_set_new();
-
-		if (!*arg)
-			snprintf(out, cap, "error: %s needs a rule", word);
-		else if (!rs)
-			snprintf(out, cap, "error: out of memory");
-		else
-			add_rules(fs, rs, arg, out, cap);
-		if (!*arg)
-			rule_set_free(rs);
-	} else if (!strcmp(word, "clear")) {
-		struct rule_set *rs = rule_set_new();
-
-		if (!rs) {
-			snprintf(out, cap, "error: out of memory");
-			return;
-		}
-		lagfs_set_rules(fs, rs);
-		snprintf(out, cap, "ok 0 rules");
-	} else if (!strcmp(word, "reload")) {
-		char err[512] = "";
-
-		if (lagfs_reload(fs, err, sizeof(err)) < 0)
-			snprintf(out, cap, "error: %s", err);
-		else
-			list_rules(fs, out, cap);
-	} else if (!strcmp(word, "rules")) {
-		list_rules(fs, out, cap);
-	} else if (!strcmp(word, "stats")) {
-		stats(fs, out, cap);
-	} else if (!word[0]) {
+	c = find_command(word);
+	if (c)
+		c->run(fs, arg, out, cap);
+	else if (!word[0])
 		snprintf(out, cap, "error: empty command");
-	} else {
+	else
 		snprintf(out, cap, "error: unknown command '%s'", word);
-	}
 }
 
 static void drop_client(struct client *cl)

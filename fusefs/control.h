@@ -13,6 +13,11 @@
  *                        rules added here are dropped): "ok N rules"
  *   rules                "ok N rules: RULE; RULE; ..."
  *   stats                "ok {JSON object of counters}"
+ *   help [COMMAND]       "ok commands: ping, release [GLOB], ..." or what
+ *                        COMMAND does
+ *
+ * The commands are a table in control.c (name, arguments, handler, help
+ * line); help answers from it.
  *
  * The same thread also takes SIGHUP (through a signalfd) and reloads.
  */

@@ -4,7 +4,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -20,164 +19,11 @@
 #include "lag_event.h"
 #include "lagfs.h"
 #include "mount_check.h"
+#include "options.h"
 #include "park.h"
 #include "session_io.h"
-#include "version.h"
 #include "report_err.h"
-
-struct options {
-	bool foreground, debug, single_thread, remount, no_xattr;
-	struct fuse_args fuse_args;
-	struct rule_set *cli_rules;
-	const char *rules_file;
-	const char *log_file;
-	int log_fd;
-	char *control;                 /* absolute: the daemon leaves the cwd */
-	const char *control_arg;       /* as given, for messages */
-	const char *backing, *mountpoint;
-	unsigned workers;
-};
-
-static void usage(FILE *to)
-{
-	fprintf(to,
-"usage: lagfs [-f] [-d] [-s] [-o OPT,...] [--rule RULE]... [--rules FILE]\n"
-"             [--log FILE | --log-fd N] [--control PATH] [--remount]\n"
-"             [--workers N] [--no-xattr]\n"
-"             BACKING_DIR MOUNTPOINT\n"
-"\n"
-"  -f               stay in the foreground\n"
-"  -d               debug output from libfuse (implies -f)\n"
-"  -s               single-threaded request loop\n"
-"  -o OPT,...       mount options (allow_other, ...), as for any FUSE fs\n"
-"  --rule RULE      a latency rule, e.g. 'read delay=100ms' (repeatable)\n"
-"  --rules FILE     rules file, one rule per line; SIGHUP re-reads it\n"
-"  --log FILE       write the JSON Lines event log to FILE\n"
-"  --log-fd N       write the event log to inherited descriptor N\n"
-"  --control PATH   control socket (mode 0600): release, add, set, reload...\n"
-"  --remount        after an unmount, mount again (until SIGINT or SIGTERM)\n"
-"  --workers N      threads that answer delayed requests (default 2)\n"
-"  --no-xattr       answer xattr requests ENOSYS, as passthrough_ll does:\n"
-"                   writes then skip a getxattr round trip each\n"
-"  -h, --help       this text;  -V, --version  the version\n"
-"\n"
-"Rule: OP [path=GLOB] [delay=DUR] [jitter=DUR] [prob=P] [hold] [max=DUR]\n"
-"     [keep] [direct_io] [eintr]   DUR takes ns, us, ms, s (e.g. 100ms)\n");
-}
-
-static char *absolute(const char *path)
-{
-	char cwd[PATH_MAX], *p;
-
-	if (path[0] == '/')
-		return strdup(path);
-	if (!getcwd(cwd, sizeof(cwd)) || asprintf(&p, "%s/%s", cwd, path) < 0)
-		return NULL;
-	return p;
-}
-
-static void parse_args(int argc, char **argv, struct options *o)
-{
-	static const struct option longopts[] = {
-		{ "rule", required_argument, NULL, 'r' },
-		{ "rules", required_argument, NULL, 'R' },
-		{ "log", required_argument, NULL, 'l' },
-		{ "log-fd", required_argument, NULL, 'L' },
-		{ "control", required_argument, NULL, 'c' },
-		{ "remount", no_argument, NULL, 'M' },
-		{ "workers", required_argument, NULL, 'W' },
-		{ "no-xattr", no_argument, NULL, 'X' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	char err[512];
-	int c;
-
-	opterr = 0; /* our own one-line message instead of getopt's */
-	o->log_fd = -1;
-	o->cli_rules = rule_set_new();
-	if (!o->cli_rules || fuse_opt_add_arg(&o->fuse_args, argv[0]))
-		die_usage("out of memory");
-	while ((c = getopt_long(argc, argv, ":fdso:hV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f': o->foreground = true; break;
-		case 'd': o->debug = o->foreground = true; break;
-		case 's': o->single_thread = true; break;
-		case 'o':
-			if (fuse_opt_add_arg(&o->fuse_args, "-o") ||
-			    fuse_opt_add_arg(&o->fuse_args, optarg))
-				die_usage("out of memory");
-			break;
-		case 'r':
-			if (rule_set_add_line(o->cli_rules, optarg, err,
-					      sizeof(err)) < 0)
-				die_usage("rule '%.60s%s': %s", optarg,
-					  strlen(optarg) > 60 ? "..." : "",
-					  err);
-			break;
-		case 'R': o->rules_file = optarg; break;
-		case 'M': o->remount = true; break;
-		case 'X': o->no_xattr = true; break;
-		case 'W': {
-			char *end;
-			long n = strtol(optarg, &end, 10);
-
-			if (!*optarg || *end || n < 1 || n > 64)
-				die_usage("--workers '%s': need a number from 1 "
-					  "to 64", optarg);
-			o->workers = (unsigned)n;
-			break;
-		}
-		case 'l': o->log_file = optarg; break;
-		case 'L': {
-			char *end;
-			long fd = strtol(optarg, &end, 10);
-			int fl;
-
-			if (!*optarg || *end || fd < 0 || fd > INT_MAX ||
-			    (fl = fcntl((int)fd, F_GETFL)) < 0)
-				die_usage("--log-fd '%s': %s", optarg,
-					  "not an open file descriptor");
-			if ((fl & O_ACCMODE) == O_RDONLY)
-				die_usage("--log-fd '%s': %s", optarg,
-					  "not open for writing");
-			o->log_fd = (int)fd;
-			break;
-		}
-		case 'c':
-			free(o->control);
-			o->control_arg = optarg;
-			o->control = absolute(optarg);
-			if (!o->control)
-				die_usage("--control %s: %s", optarg,
-					  strerror(errno));
-			break;
-		case 'h': usage(stdout); exit(0);
-		case 'V': printf("lagfs %s\n", LAG_VERSION); exit(0);
-		case ':':
-			die_usage("option '%s' needs an argument", argv[optind - 1]);
-		default:
-			/* getopt has not moved past a short option in a cluster */
-			if (optopt)
-				die_usage("unknown option '-%c' (try 'lagfs --help')",
-					  optopt);
-			die_usage("unknown option '%s' (try 'lagfs --help')",
-				  argv[optind - 1]);
-		}
-	}
-	if (argc - optind > 2)
-		die_usage("unexpected argument '%s' (try 'lagfs --help')",
-			  argv[optind + 2]);
-	if (argc - optind != 2)
-		die_usage("need BACKING_DIR and MOUNTPOINT (try 'lagfs --help')");
-	if (o->log_file && o->log_fd >= 0)
-		die_usage("--log and --log-fd exclude each other");
-	o->backing = argv[optind];
-	o->mountpoint = argv[optind + 1];
-	if (o->debug && fuse_opt_add_arg(&o->fuse_args, "-odebug"))
-		die_usage("out of memory");
-}
+#include "version.h"
 
 static char *existing_dir(const char *what, const char *path)
 {
@@ -288,7 +134,7 @@ static void init_fs(struct lagfs *fs, struct options *o)
 	 * cwd (daemon.c). */
 	if (o->rules_file)
 		fs->rules_file = o->foreground ? strdup(o->rules_file)
-					       : absolute(o->rules_file);
+					       : options_absolute(o->rules_file);
 	fs->rules = lagfs_initial_rules(fs, err, sizeof(err));
 	if (!fs->rules)
 		die_usage("rules file %s", err);
@@ -318,8 +164,6 @@ static int start_threads(struct lagfs *fs, struct options *o, int log_fd)
 	return 0;
 }
 
-#define LOOP_THREADS 8
-
 static int serve(struct fuse_session *se, struct options *o)
 {
 	struct fuse_loop_config *cfg;
@@ -330,13 +174,9 @@ static int serve(struct fuse_session *se, struct options *o)
 	cfg = fuse_loop_cfg_create();
 	if (!cfg)
 		return -1;
-	/*
-	 * Handlers never block on a delay, so a few threads carry any load.
-	 * As many may idle as may run: otherwise every burst starts threads
-	 * and every lull ends them, and a 5 s fio run started up to 734.
-	 */
-	fuse_loop_cfg_set_idle_threads(cfg, LOOP_THREADS);
-	fuse_loop_cfg_set_max_threads(cfg, LOOP_THREADS);
+	fuse_loop_cfg_set_idle_threads(cfg, o->max_idle_threads);
+	fuse_loop_cfg_set_max_threads(cfg, o->max_threads);
+	fuse_loop_cfg_set_clone_fd(cfg, o->clone_fd);
 	res = fuse_session_loop_mt(se, cfg);
 	fuse_loop_cfg_destroy(cfg);
 	return res;
@@ -466,126 +306,155 @@ static void free_fs(struct lagfs *fs, struct options *o)
 {
 	rule_set_free(fs->rules);
 	rule_set_free(fs->cli_rules);
-	fuse_opt_free_args(&o->fuse_args);
+	options_free(o);
 	free(fs->conn_opts);
-	free(o->control);
 	free(fs->rules_file);
 	free(fs->backing);
 	free(fs->mountpoint);
 }
 
-/* What the daemon's parent undoes if the daemon dies before serving. */
-struct startup {
-	struct fuse_session *se;
+/* What main() starts, and stops again. */
+struct run {
+	struct fuse_session *se;       /* the mount being served, or NULL */
 	struct control *ctl;
+	int hup_fd, log_fd;
 };
 
+/* What the daemon's parent undoes if the daemon dies before serving. */
 static void undo_startup(void *arg)
 {
-	struct startup *su = arg;
+	struct run *r = arg;
 
-	fuse_session_unmount(su->se);
-	control_stop(su->ctl);
+	fuse_session_unmount(r->se);
+	control_stop(r->ctl);
+}
+
+/* SIGHUP means "reload", taken through a signalfd by the control thread. */
+static void hup_set(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGHUP);
+}
+
+/*
+ * Whatever can refuse to start does so here, before the mount is served
+ * (the rules, the log, the control socket, the mount itself), while the
+ * user still reads our stderr. Returns 0, or 2 once it has said why; only
+ * the fs is left to free then.
+ */
+static int prepare(struct lagfs *fs, struct options *o, struct run *r)
+{
+	char err[512] = "";
+	sigset_t hup;
+
+	init_fs(fs, o);
+	r->log_fd = open_log(o);
+	fs->conn_opts = fuse_parse_conn_info_opts(&o->fuse_args);
+	if (!fs->conn_opts)
+		return 2;
+	hup_set(&hup);
+	r->hup_fd = signalfd(-1, &hup, SFD_CLOEXEC);
+	if (r->hup_fd < 0 || stop_signals() < 0) {
+		perror("lagfs: signals");
+		return 2;
+	}
+	r->ctl = control_open(o->control, o->control_arg, err, sizeof(err));
+	if (!r->ctl) {
+		fprintf(stderr, "lagfs: %s\n", err);
+		return 2;
+	}
+	r->se = mount_session(fs, o);
+	if (!r->se) {
+		control_stop(r->ctl);
+		return 2;
+	}
+	return 0;
+}
+
+/*
+ * Into the background, then the threads. What fails from here until the
+ * first INIT is answered is reported, unmounted and exit 2 too: the
+ * daemon's parent waits for the word that lag_init() sends.
+ */
+static int go_live(struct lagfs *fs, struct options *o, struct run *r)
+{
+	char err[512] = "";
+
+	if (daemon_start(o->foreground, undo_startup, r) < 0 ||
+	    start_threads(fs, o, r->log_fd) < 0)
+		return -1;
+	if (control_start(r->ctl, fs, r->hup_fd, err, sizeof(err)) < 0) {
+		fprintf(stderr, "lagfs: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Serve the mount; with --remount, mount again after each unmount. */
+static int serve_sessions(struct lagfs *fs, struct options *o, struct run *r)
+{
+	int res;
+
+	for (;;) {
+		current_se = r->se;
+		if (stop_requested) /* the signal came before current_se */
+			fuse_session_exit(r->se);
+		log_start(fs);
+		/* A loop that could not start (libfuse said why) is a startup
+		 * failure; one that ran and failed is not. */
+		res = serve(r->se, o) ? (atomic_load(&fs->served) ? 1 : 2) : 0;
+		end_session(fs, r->se);
+		r->se = NULL;
+		/* --remount: an unmount ends only the session. */
+		if (!o->remount || stop_requested || res)
+			return res;
+		r->se = mount_session(fs, o);
+		if (!r->se)
+			return 1;
+	}
+}
+
+static void shut_down(struct lagfs *fs, struct options *o, struct run *r)
+{
+	if (r->se)
+		end_session(fs, r->se);
+	if (fs->dq)
+		dq_destroy(fs->dq);
+	control_stop(r->ctl);
+	log_exit(fs);
+	if (fs->log) {
+		struct event_sink_stats st;
+
+		event_sink_close_stats(fs->log, &st);
+		report_dropped(&st);
+	}
+	open_files_destroy(&fs->files);
+	free_fs(fs, o);
 }
 
 int main(int argc, char **argv)
 {
-	struct options o = { .fuse_args = FUSE_ARGS_INIT(0, NULL) };
+	struct options o;
 	struct lagfs fs = { .inode_numbers = FUSE_ROOT_ID };
-	struct fuse_session *se;
-	struct control *ctl;
-	struct startup su;
-	char err[512] = "";
+	struct run r = { .hup_fd = -1, .log_fd = -1 };
 	sigset_t hup;
-	int log_fd, hup_fd, res = 2;
+	int res = 2;
 
 	set_prog_name("lagfs");
-	/* SIGHUP means "reload", taken through a signalfd by the control
-	 * thread; every thread inherits the block. */
-	sigemptyset(&hup);
-	sigaddset(&hup, SIGHUP);
+	/* Every thread inherits the block; the control thread reads it. */
+	hup_set(&hup);
 	if (sigprocmask(SIG_BLOCK, &hup, NULL) < 0) {
 		perror("lagfs: sigprocmask");
 		return 2;
 	}
-	parse_args(argc, argv, &o);
-	init_fs(&fs, &o);
-	log_fd = open_log(&o);
-	fs.conn_opts = fuse_parse_conn_info_opts(&o.fuse_args);
-	if (!fs.conn_opts) {
-		free_fs(&fs, &o);
-		return 2;
-	}
-	hup_fd = signalfd(-1, &hup, SFD_CLOEXEC);
-	if (hup_fd < 0 || stop_signals() < 0) {
-		perror("lagfs: signals");
-		return 2;
-	}
-	/*
-	 * Whatever can refuse to start does so before the mount (the control
-	 * socket here; rules and log above), while the user still reads our
-	 * stderr and nothing needs undoing.
-	 */
-	ctl = control_open(o.control, o.control_arg, err, sizeof(err));
-	if (!ctl) {
-		fprintf(stderr, "lagfs: %s\n", err);
+	options_parse(argc, argv, &o);
+	if (prepare(&fs, &o, &r)) {
 		open_files_destroy(&fs.files);
 		free_fs(&fs, &o);
 		return 2;
 	}
-	se = mount_session(&fs, &o);
-	if (!se) {
-		control_stop(ctl);
-		open_files_destroy(&fs.files);
-		free_fs(&fs, &o);
-		return 2;
-	}
-	/*
-	 * What fails from here until the first INIT is answered is reported,
-	 * unmounted and exit 2 too: the daemon's parent waits for the word
-	 * that lag_init() sends.
-	 */
-	su = (struct startup){ .se = se, .ctl = ctl };
-	if (daemon_start(o.foreground, undo_startup, &su) < 0 ||
-	    start_threads(&fs, &o, log_fd) < 0)
-		goto out;
-	if (control_start(ctl, &fs, hup_fd, err, sizeof(err)) < 0) {
-		fprintf(stderr, "lagfs: %s\n", err);
-		goto out;
-	}
-	for (;;) {
-		current_se = se;
-		if (stop_requested) /* the signal came before current_se */
-			fuse_session_exit(se);
-		log_start(&fs);
-		/* A loop that could not start (libfuse said why) is a startup
-		 * failure; one that ran and failed is not. */
-		res = serve(se, &o) ? (atomic_load(&fs.served) ? 1 : 2) : 0;
-		end_session(&fs, se);
-		se = NULL;
-		/* --remount: an unmount ends only the session. */
-		if (!o.remount || stop_requested || res)
-			break;
-		se = mount_session(&fs, &o);
-		if (!se) {
-			res = 1;
-			break;
-		}
-	}
-out:
-	if (se)
-		end_session(&fs, se);
-	if (fs.dq)
-		dq_destroy(fs.dq);
-	control_stop(ctl);
-	log_exit(&fs);
-	if (fs.log) {
-		struct event_sink_stats st;
-
-		event_sink_close_stats(fs.log, &st);
-		report_dropped(&st);
-	}
-	open_files_destroy(&fs.files);
-	free_fs(&fs, &o);
+	if (go_live(&fs, &o, &r) == 0)
+		res = serve_sessions(&fs, &o, &r);
+	shut_down(&fs, &o, &r);
 	return res;
 }

@@ -11,24 +11,6 @@
 #include "session_io.h"
 #include "xpthread.h"
 
-static bool is_file_op(int op)
-{
-	switch (op) {
-	case LAG_OP_READ: case LAG_OP_WRITE: case LAG_OP_FLUSH:
-	case LAG_OP_RELEASE: case LAG_OP_FSYNC: case LAG_OP_FALLOCATE:
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* Ops whose event is always logged, parked or not. */
-static bool is_lifecycle_op(int op)
-{
-	return op == LAG_OP_OPEN || op == LAG_OP_CREATE ||
-	       op == LAG_OP_FLUSH || op == LAG_OP_RELEASE;
-}
-
 static char *join_path(const char *dir, const char *name)
 {
 	char *p;
@@ -48,7 +30,7 @@ const char *call_path(struct lag_call *c)
 
 	if (c->path)
 		return c->path;
-	if (c->has_fi && is_file_op(c->op)) {
+	if (c->has_fi && lag_op_is(c->op, LAG_OP_ON_FILE)) {
 		struct lag_file *f = lag_file_of(c->fi.fh);
 
 		c->path = f->path ? strdup(f->path) : NULL;
@@ -79,7 +61,7 @@ static void event_for(struct lag_call *c, struct lag_event *e,
 	e->fh = c->fh_num;
 	if (path)
 		lag_event_set_path(e, path, strlen(path));
-	if (c->op == LAG_OP_OPEN || c->op == LAG_OP_CREATE)
+	if (lag_op_is(c->op, LAG_OP_OPENS))
 		e->flags = c->has_fi ? c->fi.flags : c->flags;
 }
 
@@ -102,7 +84,7 @@ void call_log(struct lag_call *c, int result)
 {
 	struct lagfs *fs = c->fs;
 
-	if (fs->log && (c->parked || is_lifecycle_op(c->op))) {
+	if (fs->log && (c->parked || lag_op_is(c->op, LAG_OP_LOGGED))) {
 		struct lag_event e;
 
 		event_for(c, &e, LAG_EV_ANSWER);

@@ -58,6 +58,24 @@ static void reply_err(struct lag_call *c, int err)
 	fuse_reply_err(c->req, err);
 }
 
+/* A request for size bytes at off of an open file or directory. */
+static void dispatch_range(fuse_req_t req, enum lag_op op, fuse_ino_t ino,
+			   size_t size, off_t off, struct fuse_file_info *fi,
+			   lag_serve_fn serve)
+{
+	struct lag_call c = { .req = req, .op = op, .ino = ino, .size = size,
+			      .off = off, .fi = *fi, .has_fi = true };
+
+	call_dispatch(&c, serve);
+}
+
+/* A request on an open file or directory that carries nothing else. */
+static void dispatch_fi(fuse_req_t req, enum lag_op op, fuse_ino_t ino,
+			struct fuse_file_info *fi, lag_serve_fn serve)
+{
+	dispatch_range(req, op, ino, 0, 0, fi, serve);
+}
+
 /* ".." and "." at the root name the root: nothing escapes the backing dir. */
 static bool names_root(struct lag_call *c, fuse_ino_t parent,
 		       const char *name)
@@ -485,10 +503,7 @@ static void serve_open(struct lag_call *c)
 
 static void lag_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct lag_call c = { .req = req, .op = LAG_OP_OPEN, .ino = ino,
-			      .fi = *fi, .has_fi = true };
-
-	call_dispatch(&c, serve_open);
+	dispatch_fi(req, LAG_OP_OPEN, ino, fi, serve_open);
 }
 
 static void serve_create(struct lag_call *c)
@@ -549,11 +564,7 @@ static void serve_read(struct lag_call *c)
 static void lag_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
-	struct lag_call c = { .req = req, .op = LAG_OP_READ, .ino = ino,
-			      .size = size, .off = off, .fi = *fi,
-			      .has_fi = true };
-
-	call_dispatch(&c, serve_read);
+	dispatch_range(req, LAG_OP_READ, ino, size, off, fi, serve_read);
 }
 
 static void serve_write(struct lag_call *c)
@@ -599,10 +610,7 @@ static void serve_flush(struct lag_call *c)
 static void lag_flush(fuse_req_t req, fuse_ino_t ino,
 		      struct fuse_file_info *fi)
 {
-	struct lag_call c = { .req = req, .op = LAG_OP_FLUSH, .ino = ino,
-			      .fi = *fi, .has_fi = true };
-
-	call_dispatch(&c, serve_flush);
+	dispatch_fi(req, LAG_OP_FLUSH, ino, fi, serve_flush);
 }
 
 static void serve_release(struct lag_call *c)
@@ -617,10 +625,7 @@ static void serve_release(struct lag_call *c)
 static void lag_release(fuse_req_t req, fuse_ino_t ino,
 			struct fuse_file_info *fi)
 {
-	struct lag_call c = { .req = req, .op = LAG_OP_RELEASE, .ino = ino,
-			      .fi = *fi, .has_fi = true };
-
-	call_dispatch(&c, serve_release);
+	dispatch_fi(req, LAG_OP_RELEASE, ino, fi, serve_release);
 }
 
 static void serve_fsync(struct lag_call *c)
@@ -633,22 +638,25 @@ static void serve_fsync(struct lag_call *c)
 	reply_err(c, res < 0 ? errno : 0);
 }
 
-static void lag_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
-		      struct fuse_file_info *fi)
+static void dispatch_fsync(fuse_req_t req, enum lag_op op, fuse_ino_t ino,
+			   int datasync, struct fuse_file_info *fi)
 {
-	struct lag_call c = { .req = req, .op = LAG_OP_FSYNC, .ino = ino,
+	struct lag_call c = { .req = req, .op = op, .ino = ino,
 			      .flags = datasync, .fi = *fi, .has_fi = true };
 
 	call_dispatch(&c, serve_fsync);
 }
 
+static void lag_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+		      struct fuse_file_info *fi)
+{
+	dispatch_fsync(req, LAG_OP_FSYNC, ino, datasync, fi);
+}
+
 static void lag_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
 			 struct fuse_file_info *fi)
 {
-	struct lag_call c = { .req = req, .op = LAG_OP_FSYNCDIR, .ino = ino,
-			      .flags = datasync, .fi = *fi, .has_fi = true };
-
-	call_dispatch(&c, serve_fsync);
+	dispatch_fsync(req, LAG_OP_FSYNCDIR, ino, datasync, fi);
 }
 
 static void serve_fallocate(struct lag_call *c)
@@ -703,10 +711,7 @@ static void serve_opendir(struct lag_call *c)
 static void lag_opendir(fuse_req_t req, fuse_ino_t ino,
 			struct fuse_file_info *fi)
 {
-	struct lag_call c = { .req = req, .op = LAG_OP_OPENDIR, .ino = ino,
-			      .fi = *fi, .has_fi = true };
-
-	call_dispatch(&c, serve_opendir);
+	dispatch_fi(req, LAG_OP_OPENDIR, ino, fi, serve_opendir);
 }
 
 /* One entry into buf; 0 when it does not fit (nothing added then). */
@@ -787,21 +792,14 @@ static void serve_readdir(struct lag_call *c)
 static void lag_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 			off_t off, struct fuse_file_info *fi)
 {
-	struct lag_call c = { .req = req, .op = LAG_OP_READDIR, .ino = ino,
-			      .size = size, .off = off, .fi = *fi,
-			      .has_fi = true };
-
-	call_dispatch(&c, serve_readdir);
+	dispatch_range(req, LAG_OP_READDIR, ino, size, off, fi, serve_readdir);
 }
 
 static void lag_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
 			    off_t off, struct fuse_file_info *fi)
 {
-	struct lag_call c = { .req = req, .op = LAG_OP_READDIRPLUS,
-			      .ino = ino, .size = size, .off = off, .fi = *fi,
-			      .has_fi = true };
-
-	call_dispatch(&c, serve_readdir);
+	dispatch_range(req, LAG_OP_READDIRPLUS, ino, size, off, fi,
+		       serve_readdir);
 }
 
 static void serve_releasedir(struct lag_call *c)
@@ -816,10 +814,7 @@ static void serve_releasedir(struct lag_call *c)
 static void lag_releasedir(fuse_req_t req, fuse_ino_t ino,
 			   struct fuse_file_info *fi)
 {
-	struct lag_call c = { .req = req, .op = LAG_OP_RELEASEDIR, .ino = ino,
-			      .fi = *fi, .has_fi = true };
-
-	call_dispatch(&c, serve_releasedir);
+	dispatch_fi(req, LAG_OP_RELEASEDIR, ino, fi, serve_releasedir);
 }
 
 static void serve_statfs(struct lag_call *c)

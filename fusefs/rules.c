@@ -9,34 +9,15 @@
 
 #include <errno.h>
 #include <fnmatch.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base.h"
 #include "duration.h"
 #include "report_err.h"
-
-const char *const lag_op_names[LAG_OP_COUNT] = {
-	"lookup", "forget", "getattr", "setattr",
-	"readlink", "mknod", "mkdir", "unlink",
-	"rmdir", "symlink", "rename", "link",
-	"open", "read", "write", "flush",
-	"release", "fsync", "opendir", "readdir",
-	"releasedir", "fsyncdir", "statfs", "setxattr",
-	"getxattr", "listxattr", "removexattr", "create",
-	"fallocate", "readdirplus",
-};
-
-int lag_op_from_name(const char *name)
-{
-	if (!name)
-		return -1;
-	for (int i = 0; i < LAG_OP_COUNT; i++)
-		if (!strcmp(name, lag_op_names[i]))
-			return i;
-	return -1;
-}
 
 static bool is_blank(char c)
 {
@@ -45,11 +26,6 @@ static bool is_blank(char c)
 }
 
 /* ---- one rule --------------------------------------------------------- */
-
-/* Which keys a line set, to refuse duplicates and check combinations. */
-struct seen {
-	bool delay, jitter, prob, max, path, hold, direct_io, eintr, keep;
-};
 
 /* Next blank-separated word of *p, copied into w (a backslash keeps the
  * next character). Returns the length, 0 at the end. */
@@ -114,100 +90,149 @@ static char *normalise_glob(const char *g)
 	return out;
 }
 
-static int set_flag(const char *word, struct rule *r, struct seen *s,
-		    char *err, size_t errlen)
-{
-	bool *seen, *flag;
-
-	if (!strcmp(word, "hold")) {
-		seen = &s->hold;
-		flag = &r->hold;
-	} else if (!strcmp(word, "direct_io")) {
-		seen = &s->direct_io;
-		flag = &r->direct_io;
-	} else if (!strcmp(word, "eintr")) {
-		seen = &s->eintr;
-		flag = &r->eintr;
-	} else if (!strcmp(word, "keep")) {
-		seen = &s->keep;
-		flag = &r->keep;
-	} else if (!strcmp(word, "path") || !strcmp(word, "delay") ||
-		   !strcmp(word, "jitter") || !strcmp(word, "prob") ||
-		   !strcmp(word, "max")) {
-		return errf(err, errlen, "%s needs a value (%s=...)", word,
-			    word);
-	} else {
-		return errf(err, errlen, "unknown key '%s'", word);
-	}
-	if (*seen)
-		return errf(err, errlen, "duplicate key '%s'", word);
-	*seen = *flag = true;
-	return 0;
-}
-
-static int set_path(const char *val, struct rule *r, char *err,
-		    size_t errlen)
+static int set_path(const char *val, char **glob, char *err, size_t errlen)
 {
 	if (!*val)
 		return errf(err, errlen, "bad path '': empty glob");
-	r->path_glob = normalise_glob(val);
-	if (!r->path_glob)
+	*glob = normalise_glob(val);
+	if (!*glob)
 		return errf(err, errlen, "out of memory");
 	return 0;
 }
 
-static int set_value(const char *key, const char *val, struct rule *r,
-		     struct seen *s, char *err, size_t errlen)
-{
-	bool *seen;
+/* How a key's value parses, and so what its field is. */
+enum key_kind {
+	KEY_FLAG,      /* no value: sets a bool */
+	KEY_GLOB,      /* a path glob (char *) */
+	KEY_DELAY,     /* a finite duration (uint64_t ns) */
+	KEY_LIMIT,     /* a duration or inf */
+	KEY_PROB,      /* 0..1 (double) */
+};
 
-	if (!strcmp(key, "path"))
-		seen = &s->path;
-	else if (!strcmp(key, "delay"))
-		seen = &s->delay;
-	else if (!strcmp(key, "jitter"))
-		seen = &s->jitter;
-	else if (!strcmp(key, "prob"))
-		seen = &s->prob;
-	else if (!strcmp(key, "max"))
-		seen = &s->max;
-	else if (!strcmp(key, "hold") || !strcmp(key, "direct_io") ||
-		 !strcmp(key, "eintr") || !strcmp(key, "keep"))
-		return errf(err, errlen, "%s takes no value", key);
-	else
-		return errf(err, errlen, "unknown key '%s'", key);
-	if (*seen)
-		return errf(err, errlen, "duplicate key '%s'", key);
-	*seen = true;
-	if (seen == &s->path)
-		return set_path(val, r, err, errlen);
-	if (seen == &s->delay)
-		return parse_dur(key, val, true, &r->delay_ns, err, errlen);
-	if (seen == &s->jitter)
-		return parse_dur(key, val, true, &r->jitter_ns, err, errlen);
-	if (seen == &s->prob)
-		return parse_prob(val, &r->prob, err, errlen);
-	return parse_dur(key, val, false, &r->max_ns, err, errlen);
+/* The words after OP: key=VALUE, or a bare flag. */
+struct rule_key {
+	const char *name;
+	enum key_kind kind;
+	size_t field;          /* offsetof(struct rule, what the key sets) */
+	const char *help;
+};
+
+#define KEY(name, kind, field, help) \
+	{ name, kind, offsetof(struct rule, field), help }
+static const struct rule_key rule_keys[] = {
+	KEY("path", KEY_GLOB, path_glob,
+	    "only paths below the mount root that match (fnmatch)"),
+	KEY("delay", KEY_DELAY, delay_ns, "answer the request DUR late"),
+	KEY("jitter", KEY_DELAY, jitter_ns, "plus a uniform random [0, DUR)"),
+	KEY("prob", KEY_PROB, prob, "the chance (0 to 1) the rule applies"),
+	KEY("hold", KEY_FLAG, hold,
+	    "keep the request until interrupted, max= or released"),
+	KEY("max", KEY_LIMIT, max_ns, "the longest hold (default 60s; inf)"),
+	KEY("keep", KEY_FLAG, keep, "a hold that interrupts do not end"),
+	KEY("direct_io", KEY_FLAG, direct_io,
+	    "open, create: uncached IO (FOPEN_DIRECT_IO)"),
+	KEY("eintr", KEY_FLAG, eintr, "a delay that an interrupt ends (EINTR)"),
+};
+#undef KEY
+
+static const char *const kind_arg[] = {
+	[KEY_FLAG] = NULL, [KEY_GLOB] = "GLOB", [KEY_DELAY] = "DUR",
+	[KEY_LIMIT] = "DUR", [KEY_PROB] = "P",
+};
+
+static const struct rule_key *find_key(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(rule_keys); i++)
+		if (!strcmp(name, rule_keys[i].name))
+			return &rule_keys[i];
+	return NULL;
 }
 
-static int parse_word(char *word, struct rule *r, struct seen *s, char *err,
+/* Which keys a line set, a bit per rule_keys entry: each key only once. */
+static unsigned key_bit(const struct rule_key *k)
+{
+	return 1u << (k - rule_keys);
+}
+
+void rule_help(FILE *out)
+{
+	int col = fprintf(out, "Rule: OP");
+
+	for (size_t i = 0; i < ARRAY_SIZE(rule_keys); i++) {
+		const struct rule_key *k = &rule_keys[i];
+		const char *arg = kind_arg[k->kind];
+		int n = (int)strlen(k->name) + (arg ? 1 + (int)strlen(arg) : 0);
+
+		if (col + n + 3 > 76)
+			col = fprintf(out, "\n     ") - 1;
+		col += fprintf(out, " [%s%s%s]", k->name, arg ? "=" : "",
+			       arg ? arg : "");
+	}
+	fprintf(out, "\n");
+	for (size_t i = 0; i < ARRAY_SIZE(rule_keys); i++) {
+		const struct rule_key *k = &rule_keys[i];
+		const char *arg = kind_arg[k->kind];
+		char word[32];
+
+		snprintf(word, sizeof(word), "%s%s%s", k->name, arg ? "=" : "",
+			 arg ? arg : "");
+		fprintf(out, "  %-14s %s\n", word, k->help);
+	}
+	fprintf(out, "  OP is an op name (read, write, open, ...) or * for all; "
+		"DUR takes ns, us,\n  ms or s (100ms, 1.5s)\n");
+}
+
+static int set_key(const struct rule_key *k, const char *val, struct rule *r,
+		   char *err, size_t errlen)
+{
+	void *field = (char *)r + k->field;
+
+	switch (k->kind) {
+	case KEY_FLAG:
+		*(bool *)field = true;
+		return 0;
+	case KEY_GLOB:
+		return set_path(val, field, err, errlen);
+	case KEY_DELAY:
+	case KEY_LIMIT:
+		return parse_dur(k->name, val, k->kind == KEY_DELAY, field, err,
+				 errlen);
+	case KEY_PROB:
+		return parse_prob(val, field, err, errlen);
+	}
+	return errf(err, errlen, "key '%s' has no parser", k->name);
+}
+
+static int parse_word(char *word, struct rule *r, unsigned *seen, char *err,
 		      size_t errlen)
 {
 	char *eq = strchr(word, '=');
+	const struct rule_key *k;
 
-	if (!eq)
-		return set_flag(word, r, s, err, errlen);
-	*eq = '\0';
-	return set_value(word, eq + 1, r, s, err, errlen);
+	if (eq)
+		*eq = '\0';
+	k = find_key(word);
+	if (!k)
+		return errf(err, errlen, "unknown key '%s'", word);
+	if (!eq && k->kind != KEY_FLAG)
+		return errf(err, errlen, "%s needs a value (%s=...)", word,
+			    word);
+	if (eq && k->kind == KEY_FLAG)
+		return errf(err, errlen, "%s takes no value", word);
+	if (*seen & key_bit(k))
+		return errf(err, errlen, "duplicate key '%s'", word);
+	*seen |= key_bit(k);
+	return set_key(k, eq ? eq + 1 : NULL, r, err, errlen);
 }
 
 /* Combinations that are accepted word by word but mean nothing together. */
-static int check_rule(struct rule *r, const struct seen *s, char *err,
+static int check_rule(struct rule *r, unsigned seen, char *err,
 		      size_t errlen)
 {
 	bool delays = r->delay_ns || r->jitter_ns;
+	bool max_given = seen & key_bit(find_key("max"));
 
-	if (s->max && !r->hold)
+	if (max_given && !r->hold)
 		return errf(err, errlen, "max= needs hold");
 	if (r->hold && delays)
 		return errf(err, errlen,
@@ -216,14 +241,14 @@ static int check_rule(struct rule *r, const struct seen *s, char *err,
 		return errf(err, errlen, "eintr needs delay= or jitter=");
 	if (r->keep && !r->hold)
 		return errf(err, errlen, "keep needs hold");
-	if (r->direct_io && r->op != LAG_OP_OPEN && r->op != LAG_OP_CREATE)
+	if (r->direct_io && !lag_op_is(r->op, LAG_OP_OPENS))
 		return errf(err, errlen,
 			    "direct_io only applies to open and create");
 	if (!delays && !r->hold && !r->direct_io)
 		return errf(err, errlen, "rule does nothing");
 	if (r->delay_ns > UINT64_MAX - 1 - r->jitter_ns)
 		return errf(err, errlen, "delay + jitter too large");
-	if (r->hold && !s->max)
+	if (r->hold && !max_given)
 		r->max_ns = RULE_HOLD_DEFAULT_MAX_NS;
 	return 0;
 }
@@ -244,7 +269,7 @@ static int parse_op(const char *word, struct rule *r, char *err,
 static int parse_words(const char *line, char *word, struct rule *r,
 		       char *err, size_t errlen)
 {
-	struct seen s = { 0 };
+	unsigned seen = 0;
 	const char *p = line;
 
 	if (!next_word(&p, word))
@@ -252,9 +277,9 @@ static int parse_words(const char *line, char *word, struct rule *r,
 	if (parse_op(word, r, err, errlen))
 		return -1;
 	while (next_word(&p, word))
-		if (parse_word(word, r, &s, err, errlen))
+		if (parse_word(word, r, &seen, err, errlen))
 			return -1;
-	return check_rule(r, &s, err, errlen);
+	return check_rule(r, seen, err, errlen);
 }
 
 /* The rule as written, without surrounding blanks. */
@@ -609,7 +634,7 @@ uint64_t rule_delay_ns(const struct rule *r, unsigned *seed)
 
 bool rule_set_direct_io(const struct rule_set *rs, int op, const char *path)
 {
-	if (!rs || (op != LAG_OP_OPEN && op != LAG_OP_CREATE))
+	if (!rs || !lag_op_is(op, LAG_OP_OPENS))
 		return false;
 	for (size_t i = 0; i < rs->count; i++) {
 		const struct rule *r = &rs->rules[i];

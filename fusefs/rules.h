@@ -7,8 +7,8 @@
  *   OP [path=GLOB] [delay=DUR] [jitter=DUR] [prob=P] [hold] [max=DUR]
  *      [direct_io] [eintr] [keep]
  *
- *   OP        an op name from lag_op_names (e.g. read, write, open), or "*"
- *             for every op
+ *   OP        an op name of ops.h (e.g. read, write, open), or "*" for
+ *             every op
  *   path=     fnmatch(3) glob against the path below the mount root ("/a/b");
  *             without FNM_PATHNAME, so "*.dat" matches "/x/y.dat"; a glob
  *             that does not start with '/' or '*' is matched as "*\/GLOB"
@@ -24,6 +24,9 @@
  *   keep      a hold that an interrupt does not end (it is only logged):
  *             the caller waits until max= or a release
  *
+ * The keys are one table in rules.c (name, how the value parses, the field
+ * it sets, a help line); rule_help() prints it for --help.
+ *
  * The first rule whose OP and path match decides; prob then decides whether
  * it applies this time. direct_io is taken from the first matching open/create
  * rule that sets it, independent of prob.
@@ -34,24 +37,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
-enum lag_op {
-	LAG_OP_LOOKUP, LAG_OP_FORGET, LAG_OP_GETATTR, LAG_OP_SETATTR,
-	LAG_OP_READLINK, LAG_OP_MKNOD, LAG_OP_MKDIR, LAG_OP_UNLINK,
-	LAG_OP_RMDIR, LAG_OP_SYMLINK, LAG_OP_RENAME, LAG_OP_LINK,
-	LAG_OP_OPEN, LAG_OP_READ, LAG_OP_WRITE, LAG_OP_FLUSH,
-	LAG_OP_RELEASE, LAG_OP_FSYNC, LAG_OP_OPENDIR, LAG_OP_READDIR,
-	LAG_OP_RELEASEDIR, LAG_OP_FSYNCDIR, LAG_OP_STATFS, LAG_OP_SETXATTR,
-	LAG_OP_GETXATTR, LAG_OP_LISTXATTR, LAG_OP_REMOVEXATTR, LAG_OP_CREATE,
-	LAG_OP_FALLOCATE, LAG_OP_READDIRPLUS,
-	LAG_OP_COUNT
-};
-
-/* Lower-case op names, indexed by enum lag_op ("read", "readdirplus", ...). */
-extern const char *const lag_op_names[LAG_OP_COUNT];
-
-/* Returns the op for a name, or -1. */
-int lag_op_from_name(const char *name);
+#include "ops.h"
 
 #define RULE_HOLD_DEFAULT_MAX_NS (60ull * 1000000000ull)
 
@@ -123,6 +111,9 @@ uint64_t rule_delay_ns(const struct rule *r, unsigned *seed);
 
 /* Whether any open/create rule matching path sets direct_io. */
 bool rule_set_direct_io(const struct rule_set *rs, int op, const char *path);
+
+/* The rule syntax and a line per key, for --help. */
+void rule_help(FILE *out);
 
 /* Whether path matches glob as a rule's path= would (same normalisation);
  * for globs from elsewhere, e.g. the control channel's "release GLOB". */

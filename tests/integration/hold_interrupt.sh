@@ -25,7 +25,7 @@ ok "long before the hold's maximum" test "$held" -lt 10000000000
 # SIGKILL: the kernel interrupts too, and the reader is reaped.
 "$H/hold_reader" "$M/f" >/dev/null &
 reader=$!
-wait_for 10 test "$(count_events "$T/fs/log" ev=park op=read)" -ge 2
+wait_for 10 eval '[ "$(count_events "$T/fs/log" ev=park op=read)" -ge 2 ]'
 kill -KILL "$reader"
 wait "$reader" 2>/dev/null
 ok "a SIGKILLed reader is interrupted and reaped" \
