@@ -84,9 +84,17 @@ for args in "-t nope" "-x" "-t" "extra"; do
 		"$([ $rc = 2 ] && [ "$(wc -l <"$T/usage.err")" = 1 ] && [ ! -s "$T/usage.out" ]; echo $?)"
 done
 
-"$TOP/tests/run" "$D" >"$T/run" 2>&1
-check "tests/run counts the tests, not the checks: 2 passed, 6 failed, 1 skipped" \
-	"$([ "$(tail -n 1 "$T/run")" = "2 passed, 6 failed, 1 skipped" ]; echo $?)"
+# (As root in a mount namespace of its own: tests/run also counts the FUSE
+# mounts, and others' tests may mount meanwhile.)
+in_ns=()
+[ "$(id -u)" -eq 0 ] && in_ns=(unshare --mount --propagation private --)
+"${in_ns[@]}" "$TOP/tests/run" "$D" >"$T/run" 2>&1
+if [ "$(tail -n 1 "$T/run")" = "2 passed, 6 failed, 1 skipped" ]; then
+	check "tests/run counts the tests, not the checks: 2 passed, 6 failed, 1 skipped" 0
+else
+	check "tests/run counts the tests, not the checks: 2 passed, 6 failed, 1 skipped" 1
+	grep -v '^    ' "$T/run" | sed 's/^/# /'
+fi
 has_run() { grep -qxF -- "$1" "$T/run"; }
 check "  ... and shows the failed test's output" \
 	"$(has_run "    # global.crashes: killed by signal 6 (Aborted)"; echo $?)"
