@@ -5,9 +5,10 @@
  *
  *  - TEST(name) { ... } registers itself; main() is TEST_HARNESS_MAIN.
  *  - Every test runs in a child process (and process group) of its own,
- *    with a timeout (TEST_TIMEOUT_DEFAULT seconds; TEST_F_TIMEOUT sets one
- *    test's): a crash, a hang or a failed ASSERT ends that test only, and
- *    the next one runs.
+ *    with a timeout (TEST_TIMEOUT_DEFAULT seconds, 30 unless defined before
+ *    the include; TEST_TIMEOUT and TEST_F_TIMEOUT set one test's): a
+ *    crash, a hang or a failed ASSERT ends that test only, and the next
+ *    one runs.
  *  - A failed EXPECT_* or ASSERT_* prints file:line, the test, both
  *    expressions and both values. EXPECT_* goes on, ASSERT_* ends the test
  *    (its fixture's teardown still runs). A statement right after either
@@ -25,8 +26,8 @@
  * in the test's process. FIXTURE_VARIANT(f) { ... } and
  * FIXTURE_VARIANT_ADD(f, v) { ... } run each TEST_F of f once per variant
  * (as "f.v.name"): a table of cases, each case a test with a name.
- * ASSERT_* and SKIP() belong in the test's own thread (they jump out of
- * it); EXPECT_* may be used anywhere in the test's process.
+ * ASSERT_* belongs in the test's own thread (it jumps out of the test);
+ * EXPECT_* may be used anywhere in the test's process.
  */
 #ifndef HARNESS_H
 #define HARNESS_H
