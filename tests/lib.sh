@@ -83,13 +83,43 @@ lagfs_start() {
 	fi
 }
 
-# lagfs_stop NAME: unmount for real and wait for lagfs to exit; its status
-# is in LAGFS_STATUS.
-lagfs_stop() {
-	local d=$T/$1
-	umount "$d/mnt" 2>/dev/null || fusermount3 -u "$d/mnt" 2>/dev/null
+# exited PID: PID is gone, or a zombie waiting for us to reap it.
+exited() {
+	local st
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 0
+	[ "${st%% *}" = Z ]
+}
+
+# stop_mount MNT: unmount MNT for real and wait (at most 20 s) for
+# LAGFS_PID to exit; its status in LAGFS_STATUS. A mount namespace that
+# another program makes meanwhile copies the mount and keeps its FUSE
+# connection alive after our unmount: then say who holds it, instead of
+# hanging.
+stop_mount() {
+	local f p
+	umount "$1" 2>/dev/null || fusermount3 -u "$1" 2>/dev/null ||
+		umount -l "$1" 2>/dev/null
+	if ! wait_for 20 exited "$LAGFS_PID"; then
+		echo "# lagfs $LAGFS_PID still runs 20 s after the unmount of $1; held by:"
+		grep -lF " $1 " /proc/[0-9]*/mountinfo 2>/dev/null | head -3 |
+			while read -r f; do p=${f#/proc/}; p=${p%%/*}
+				echo "#   $p $(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | cut -c1-100)"; done
+		kill -9 "$LAGFS_PID"
+	fi
 	wait "$LAGFS_PID"
 	LAGFS_STATUS=$?
+}
+
+# lagfs_stop NAME: stop_mount of lagfs_start NAME's mount.
+lagfs_stop() { stop_mount "$T/$1/mnt"; }
+
+# nothing_left: no FUSE mount and no process of this test's is left.
+nothing_left() {
+	local left
+	left=$(grep -E ' - fuse(\.[^ ]+)? ' /proc/self/mountinfo | grep -F "$T/")
+	check "no FUSE mount left" "$([ -z "$left" ]; echo $?)"
+	left=$(pgrep -f "$T/")
+	check "no lagfs left" "$([ -z "$left" ]; echo $?)"
 }
 
 # ctl NAME COMMAND: one control-channel command; prints the answer.
@@ -125,4 +155,63 @@ refused() {
 	fi
 	wait_for 5 eval '! pgrep -f -- "$T/r/mnt" >/dev/null'
 	return 0
+}
+
+# ---- paths and names, byte for byte -------------------------------------
+
+hex() { od -An -v -tx1 | tr -d ' \n'; }
+
+# in_dir ROOT REL CMD...: run CMD in ROOT/REL, reached one component at a
+# time (no path argument of the kernel's may reach PATH_MAX).
+in_dir() {
+	local root=$1 rel=$2; shift 2
+	( cd "$root" && for c in ${rel//\// }; do cd "$c" || exit 1; done && "$@" )
+}
+
+# open_as w|r PATH: open PATH for writing (O_CREAT|O_TRUNC: a FUSE create
+# when it is new) or reading, in a process of its own, and print that
+# process's pid: the pid lagfs logs for the create or open and the flush.
+open_as() {
+	bash -c 'echo $$; if [ "$1" = w ]; then exec 3>"$2"; else exec 3<"$2"; fi' \
+		_ "$1" "$2"
+}
+
+# logged_path_is LOG EXPECTED FILTER...: the path of the first event that
+# matches is EXPECTED, byte for byte (compared as hex: a newline survives).
+logged_path_is() {
+	local log=$1 want=$2 got; shift 2
+	got=$(get_field "$log" path "$@" | hex)
+	want=$(printf '%s\n' "$want" | hex)
+	[ "$got" = "$want" ] && return 0
+	echo "# logged path for $*: $((${#got} / 2 - 1)) bytes, hex ${got:0:48}...${got: -16}"
+	echo "# expected: $((${#want} / 2 - 1)) bytes, hex ${want:0:48}...${want: -16}"
+	return 1
+}
+
+# create_and_open DESC LOG MNT REL NAME: create MNT/REL/NAME (NAME one
+# component) and open it again, each in a process of its own; the create,
+# flush, open and release events must carry the path below the mount,
+# REL/NAME, exactly (its first 4096 bytes: README's path_cut).
+create_and_open() {
+	local desc=$1 log=$2 mnt=$3 rel=$4 name=$5 want wpid rpid fh
+	want=$rel/$name
+	want=${want:0:4096}
+	if ! wpid=$(in_dir "$mnt" "$rel" open_as w "./$name") ||
+	   ! rpid=$(in_dir "$mnt" "$rel" open_as r "./$name") ||
+	   [ -z "$wpid" ] || [ -z "$rpid" ]; then
+		check "$desc: create and open through lagfs" 1
+		return
+	fi
+	check "$desc: create and open through lagfs" 0
+	ok "$desc: the create event has the exact path" \
+		logged_path_is "$log" "$want" ev=create pid="$wpid"
+	ok "$desc: the flush event has the exact path" \
+		logged_path_is "$log" "$want" ev=flush pid="$wpid"
+	ok "$desc: the open event has the exact path" \
+		logged_path_is "$log" "$want" ev=open pid="$rpid"
+	fh=$(get_field "$log" fh ev=open pid="$rpid")
+	# A release carries no pid; its fh may be reused later, so the
+	# filter names the path too (compared byte for byte by logcheck).
+	ok "$desc: the release of that open has the exact path" \
+		wait_for 5 has_event "$log" ev=release fh="$fh" path="$want"
 }

@@ -58,3 +58,13 @@ namespace_root() {
 	unshare -Urm true 2>/dev/null || return 1
 	LAGFS_MOUNT_NS_OF=$1 exec unshare -Urm -- "$@"
 }
+
+# mounts_of_its_own SCRIPT ARGS...: for a test that mounts lagfs (or a
+# tmpfs) and needs to see it go: as root it runs SCRIPT ARGS again in a
+# mount namespace of its own with private propagation (a namespace that
+# another program makes meanwhile, a lagrace lane's, a benchmark's
+# unshare, cannot copy our mounts and keep their FUSE connections alive
+# after our unmount); an ordinary user runs it as root of a user and mount
+# namespace of its own, where tmpfs and FUSE mount just the same. Returns
+# 1 when neither can be made.
+mounts_of_its_own() { own_mount_namespace "$@" || namespace_root "$@"; }

@@ -16,12 +16,6 @@ fuse_before=$(our_fuse_mounts)
 # lines_at_least FILE N: FILE has N iteration lines ("#0   open ...").
 lines_at_least() { [ "$(grep -cE '^#[0-9]+ ' "$1" 2>/dev/null)" -ge "$2" ]; }
 has_error_line() { grep -qE '^#[0-9]+ .*error' "$1"; }
-# exited PID: PID is gone or a zombie waiting for us to reap it.
-exited() {
-	local st
-	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 0
-	[ "${st%% *}" = Z ]
-}
 
 tmp=$T/tmp out=$T/out json=$T/run.json
 mkdir -p "$tmp"

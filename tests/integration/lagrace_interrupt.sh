@@ -15,12 +15,6 @@ fuse_before=$(our_fuse_mounts)
 
 # lines_at_least FILE N: FILE has N iteration lines ("#0   open ...").
 lines_at_least() { [ "$(grep -cE '^#[0-9]+ ' "$1" 2>/dev/null)" -ge "$2" ]; }
-# exited PID: PID is gone or a zombie waiting for us to reap it.
-exited() {
-	local st
-	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 0
-	[ "${st%% *}" = Z ]
-}
 
 # stop_run NAME SIGNAL ARGS...: start a 100000-iteration run, let it print
 # three iteration lines, send SIGNAL, and check what it leaves.

@@ -51,11 +51,6 @@ no_procs_of() { ! pgrep -f "$1/" >/dev/null; }
 no_proc_matching() { ! pgrep -f "$1" >/dev/null; }
 mounts_in() { grep -F " $1/" /proc/self/mountinfo | grep -E ' - fuse(\.[^ ]+)? '; }
 mounts_are() { [ "$(mounts_in "$1" | wc -l)" -eq "$2" ]; }
-exited() {
-	local st
-	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 0
-	[ "${st%% *}" = Z ]
-}
 
 # start NAME WHO ARGS...: a long lagrace run as WHO (as_root, as_user) in
 # its own TMPDIR $T/NAME/tmp, with its own process group (its --json,

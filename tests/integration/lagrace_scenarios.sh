@@ -1,61 +1,13 @@
 #!/usr/bin/env bash
-# lagrace's scenarios, engines and mitigations, as root or as an ordinary
-# user (in user namespaces), read from its --json document: the default
-# reproduces the late release (and EBUSY) in every iteration, exit-punt too,
-# a sync engine is clean, wait-release and lazy avoid EBUSY but not the late
-# release, chance runs without errors, lanes, TAP and --bisect statuses; no
-# run leaves a mount, a process or a temp dir.
+# lagrace's scenarios and engines, as root or as an ordinary user (in user
+# namespaces), read from its --json document: the default reproduces the
+# late release (and EBUSY) in every iteration, on one lane or two, and
+# with the host's mounts (--no-namespace); exit-punt too, with the child's
+# file closed before the kill; a sync engine is clean; chance runs without
+# errors. No run leaves a mount, a process or a temp dir.
 . "$(dirname "$0")/../lib.sh"
 need_fuse
-
-LR=$BUILD/lagrace
-J=$H/jsonget
-mkdir -p "$T/tmp"
-
-# Our runs' FUSE mounts and processes all name $T (mountpoints, lagfs's
-# arguments, lagrace's --json): others running tests at the same time do
-# not disturb these checks.
-our_fuse_mounts() { grep -E ' - fuse(\.[^ ]+)? ' /proc/self/mountinfo | grep -F "$T/"; }
-our_procs() { pgrep -f "$T/"; }
-fuse_before=$(grep -E ' - fuse(\.[^ ]+)? ' /proc/self/mountinfo | grep -F "$T/")
-
-# lr NAME ARGS...: run lagrace (TMPDIR=$T/tmp), out/err in $T/NAME.*; RC.
-lr() {
-	local name=$1; shift
-	TMPDIR=$T/tmp timeout -k 5 60 "$LR" "$@" >"$T/$name.out" 2>"$T/$name.err"
-	RC=$?
-}
-# show NAME: its output as TAP comments (after a failure).
-show() { sed 's/^/# /' "$T/$1.out" "$T/$1.err" | tail -n 40; }
-# sum NAME KEY: summary.KEY of NAME's --json document.
-sum() { "$J" "$T/$1.json" "summary.$2" 2>/dev/null; }
-# is DESC NAME KEY OP WANT: summary.KEY OP WANT (test's -eq, -ge ...).
-is() {
-	local desc=$1 name=$2 key=$3 op=$4 want=$5 got
-	got=$(sum "$name" "$key")
-	if [ -n "$got" ] && [ "$got" "$op" "$want" ] 2>/dev/null; then
-		check "$desc" 0
-	else
-		check "$desc" 1
-		echo "# summary.$key is '$got', want $op $want"
-		show "$name"
-	fi
-}
-status_is() {	# status_is DESC NAME WANT
-	check "$1" "$([ "$RC" -eq "$3" ]; echo $?)"
-	[ "$RC" -eq "$3" ] || { echo "# exit status $RC, want $3"; show "$2"; }
-}
-# clean_after NAME: nothing of the run is left.
-clean_after() {
-	local m p
-	m=$(our_fuse_mounts)
-	p=$(our_procs)
-	check "$1: no FUSE mount left" "$([ "$m" = "$fuse_before" ]; echo $?)"
-	[ -z "$m" ] || echo "# $m"
-	check "$1: no lagfs/lagrace process left" "$([ -z "$p" ]; echo $?)"
-	[ -z "$p" ] || ps -o pid,args -p "$(echo $p | tr ' ' ,)" | sed 's/^/# /'
-	check "$1: its temp dir is removed" "$([ -z "$(ls -A "$T/tmp")" ]; echo $?)"
-}
+. "$TOP/tests/lagrace_runs.sh"
 
 # The default: async-dio, uring, no mitigation.
 lr def --iterations 20 --expect race --json "$T/def.json"
@@ -112,28 +64,6 @@ is "sync engine: no EBUSY" sync ebusy -eq 0
 is "sync engine: 5 iterations, no errors" sync errors -eq 0
 clean_after "sync engine"
 
-# wait-release and lazy cannot fail the unmount by design: --expect race
-# asks for the late release they hide, and nothing reproduces.
-lr wait --mitigate wait-release --iterations 10 --expect race --json "$T/wait.json"
-check "wait-release --expect race: exit 0" "$([ "$RC" -eq 0 ]; echo $?)"
-[ "$RC" -eq 0 ] || show wait
-is "wait-release: no EBUSY" wait ebusy -eq 0
-is "wait-release: still a late release in 10/10" wait late_release -eq 10
-is "wait-release: so nothing reproduced" wait reproduced -eq 0
-is "wait-release: unmounted 10/10" wait umount_ok -eq 10
-is "wait-release: no errors" wait errors -eq 0
-clean_after wait-release
-
-lr lazy --mitigate lazy --iterations 5 --expect race --json "$T/lazy.json"
-check "lazy --expect race: exit 0" "$([ "$RC" -eq 0 ]; echo $?)"
-is "lazy: no EBUSY" lazy ebusy -eq 0
-is "lazy: still a late release in 5/5" lazy late_release -eq 5
-is "lazy: nothing reproduced" lazy reproduced -eq 0
-lr lazyclean --mitigate lazy --iterations 2 --expect clean
-status_is "lazy --expect clean: exit 1 (the late release is there)" lazyclean 1
-is "lazy: no errors" lazy errors -eq 0
-clean_after lazy
-
 lr chance --scenario chance --iterations 10 --json "$T/chance.json"
 check "chance: exit 0" "$([ "$RC" -eq 0 ]; echo $?)"
 is "chance: 10 iterations" chance iterations -eq 10
@@ -149,16 +79,6 @@ lanes=$(for i in $(seq 0 19); do "$J" "$T/jobs.json" "iterations.$i.lane"; done 
 check "--jobs 2: both lanes ran iterations ($lanes)" "$([ "$lanes" = "0 1 " ]; echo $?)"
 clean_after "--jobs 2"
 
-lr tap --tap --iterations 3 --expect race
-status_is "--tap --expect race: exit 0" tap 0
-check "--tap: 3 ok lines" "$([ "$(grep -cE '^ok [0-9]+ - ' "$T/tap.out")" = 3 ]; echo $?)"
-check "--tap: no not-ok line" "$(! grep -q '^not ok' "$T/tap.out"; echo $?)"
-check "--tap: TAP version 13, then the plan 1..3, first" \
-	"$([ "$(head -n 2 "$T/tap.out" | tr '\n' ,)" = "TAP version 13,1..3," ]; echo $?)"
-check "--tap: every other line is a comment" \
-	"$(! grep -vE '^(ok [0-9]+ - |# |1\.\.3$|TAP version 13$)' "$T/tap.out" >/dev/null; echo $?)"
-clean_after "--tap"
-
 # The host's mounts instead of a namespace of lagrace's own: the mount
 # checks above then see every mount lagrace makes.
 if [ "$(id -u)" -eq 0 ]; then
@@ -169,12 +89,5 @@ if [ "$(id -u)" -eq 0 ]; then
 else
 	skip "--no-namespace: root's (an ordinary user's lanes always have namespaces)"
 fi
-
-lr bisect_bad --bisect --iterations 3
-status_is "--bisect, the race reproduced: exit 1 (bad)" bisect_bad 1
-clean_after "--bisect"
-lr bisect_good --bisect --engine sync --iterations 2
-status_is "--bisect --engine sync, no late release: exit 0 (good)" bisect_good 0
-clean_after "--bisect --engine sync"
 
 done_testing

@@ -4,9 +4,11 @@
 # stopped by SIGINT after its 3rd result (synchronised on the output) fails,
 # and so does one whose lane stops on an error and one whose --expect is
 # not met. The plan is the number of iterations asked for, up front after
-# "TAP version 13"; --explain's narration stays out of the TAP stream.
+# "TAP version 13", every line is TAP, and a run leaves nothing behind;
+# --explain's narration stays out of the TAP stream. As root or as an
+# ordinary user (lagrace's lanes then run in user namespaces).
 . "$(dirname "$0")/../lib.sh"
-[ "$(id -u)" -eq 0 ] || skip_all "needs root (lagrace's lanes then use plain mount namespaces)"
+need_fuse
 command -v prove >/dev/null || skip_all "prove is not installed (Debian: perl)"
 
 LR=$BUILD/lagrace
@@ -41,6 +43,12 @@ check "passing run: lagrace exits 0" "$([ "$RC" -eq 0 ]; echo $?)"
 check "passing run: prove passes" "$(prove_rc pass)"
 ok "passing run: 'TAP version 13' first" test "$(head -n 1 "$T/pass.tap")" = "TAP version 13"
 ok "passing run: the plan 1..3 second" test "$(second_line pass)" = 1..3
+check "passing run: 3 ok lines" "$([ "$(grep -cE '^ok [0-9]+ - ' "$T/pass.tap")" = 3 ]; echo $?)"
+check "passing run: no not-ok line" "$(! grep -q '^not ok' "$T/pass.tap"; echo $?)"
+check "passing run: every other line is a comment" \
+	"$(! grep -vE '^(ok [0-9]+ - |# |1\.\.3$|TAP version 13$)' "$T/pass.tap" >/dev/null; echo $?)"
+nothing_left
+check "passing run: its temp dir is removed" "$([ -z "$(ls -A "$T/tmp")" ]; echo $?)"
 
 # --expect race that is not met (the sync engine never reproduces).
 lr unmet --iterations 2 --engine sync --expect race
@@ -51,11 +59,6 @@ ok "--expect race not met: each iteration is 'not ok'" \
 
 # Interrupted: SIGINT once the 3rd result is printed.
 printed() { [ "$(grep -cE '^(not )?ok [0-9]+ ' "$T/int.tap" 2>/dev/null)" -ge 3 ]; }
-exited() {
-	local st
-	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 0
-	[ "${st%% *}" = Z ]
-}
 TMPDIR=$T/tmp "$LR" --tap --iterations 100000 >"$T/int.tap" 2>"$T/int.err" &
 pid=$!
 _pids+=("$pid")

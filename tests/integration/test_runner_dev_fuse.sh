@@ -15,11 +15,6 @@ own_mount_namespace "$0" "$@"
 dev_fuse_as 0600 || { check "a 0600 /dev/fuse in our mount namespace" 1; done_testing; exit; }
 
 no_proc() { ! pgrep -f "$1" >/dev/null; }
-exited() {
-	local st
-	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 0
-	[ "${st%% *}" = Z ]
-}
 
 # A test for tests/run to run: it records the mode of /dev/fuse it sees;
 # with "block" in its name it then waits until it is killed.

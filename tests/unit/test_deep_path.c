@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +17,7 @@
 #include <unistd.h>
 
 #include "deep_path.h"
-#include "tap.h"
+#include "harness.h"
 
 #define LEVELS 20
 #define NAME_LEN 250
@@ -70,61 +69,92 @@ static void remove_chain(int dirfd, char c, int levels)
 	unlinkat(dirfd, name, AT_REMOVEDIR);
 }
 
-int main(void)
+/* A temp dir as the root, and a chain of LEVELS directories below it. */
+FIXTURE(tree) {
+	char dir[32];
+	int root, bottom;
+	struct stat st;
+	char want[LEVELS * 260];
+};
+
+FIXTURE_SETUP(tree)
 {
-	char tmpl[] = "/tmp/test_deep_path.XXXXXX", want[LEVELS * 260];
-	char *got, *top;
-	struct stat root_st;
-	int root, bottom, outside;
-	bool cmp;
+	strcpy(self->dir, "/tmp/test_deep_path.XXXXXX");
+	self->root = self->bottom = -1;
+	ASSERT_NE(NULL, mkdtemp(self->dir))
+		TH_LOG("mkdtemp: %s", strerror(errno));
+	self->root = open(self->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, self->root) TH_LOG("%s: %s", self->dir, strerror(errno));
+	ASSERT_EQ(0, fstat(self->root, &self->st));
+	self->bottom = make_chain(self->root, 'd', self->want,
+				  sizeof(self->want));
+	ASSERT_LE(0, self->bottom) TH_LOG("%d levels of %d-byte names: %s",
+					  LEVELS, NAME_LEN, strerror(errno));
+}
 
-	if (!mkdtemp(tmpl)) {
-		ok(0, "mkdtemp: %s", strerror(errno));
-		return tap_done();
-	}
-	root = open(tmpl, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	ok(root >= 0 && fstat(root, &root_st) == 0, "temp dir as the root");
+FIXTURE_TEARDOWN(tree)
+{
+	if (self->bottom >= 0)
+		close(self->bottom);
+	remove_chain(self->root, 'd', LEVELS);
+	close(self->root);
+	EXPECT_EQ(0, rmdir(self->dir)) TH_LOG("%s: %s", self->dir,
+					     strerror(errno));
+}
 
-	got = deep_path_dir(root, root_st.st_dev, root_st.st_ino);
-	ok(got && !strcmp(got, "/"), "the root itself is \"/\" (got %s)",
-	   got ? got : "NULL");
+static char *name_of(FIXTURE_DATA(tree) *self, int fd)
+{
+	return deep_path_dir(fd, self->st.st_dev, self->st.st_ino);
+}
+
+TEST_F(tree, root_is_slash)
+{
+	char *got = name_of(self, self->root);
+
+	EXPECT_STREQ("/", got);
 	free(got);
+}
 
-	bottom = make_chain(root, 'd', want, sizeof(want));
-	ok(bottom >= 0, "made %d levels of %d-byte names (%zu bytes)", LEVELS,
-	   NAME_LEN, strlen(want));
-	got = deep_path_dir(bottom, root_st.st_dev, root_st.st_ino);
-	cmp = got && !strcmp(got, want);
-	ok(cmp, "the bottom is named in full, %zu bytes, past PATH_MAX %d",
-	   got ? strlen(got) : 0, PATH_MAX);
+TEST_F(tree, named_in_full_past_path_max)
+{
+	char *got = name_of(self, self->bottom);
+
+	ASSERT_LT(PATH_MAX, strlen(self->want));
+	EXPECT_STREQ(self->want, got);
 	free(got);
+}
 
-	/* Rename the top level: the same descriptor now has another path. */
-	top = malloc(NAME_LEN + 1);
+/* Rename the top level: the same descriptor now has another path. */
+TEST_F(tree, follows_a_rename)
+{
+	char top[NAME_LEN + 1], want[sizeof(self->want)], *got;
+
 	memset(top, 'd', NAME_LEN);
 	top[NAME_LEN] = '\0';
-	ok(renameat(root, top, root, "moved") == 0, "rename the top level");
-	got = deep_path_dir(bottom, root_st.st_dev, root_st.st_ino);
-	ok(got && !strncmp(got, "/moved/", 7) &&
-	   !strcmp(got + 6, want + NAME_LEN + 1),
-	   "after the rename the path starts with /moved/");
+	ASSERT_EQ(0, renameat(self->root, top, self->root, "moved"))
+		TH_LOG("%s", strerror(errno));
+	snprintf(want, sizeof(want), "/moved%s", self->want + NAME_LEN + 1);
+	got = name_of(self, self->bottom);
+	EXPECT_STREQ(want, got);
 	free(got);
-	ok(renameat(root, "moved", root, top) == 0, "rename it back");
-	free(top);
+	EXPECT_EQ(0, renameat(self->root, "moved", self->root, top))
+		TH_LOG("%s", strerror(errno));
+}
 
-	/* The temp dir's parent is not below the root. */
-	outside = openat(root, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+/* The temp dir's parent is not below the root. */
+TEST_F(tree, outside_the_root_is_enoent)
+{
+	int outside = openat(self->root, "..",
+			     O_PATH | O_DIRECTORY | O_CLOEXEC);
+	char *got;
+
+	ASSERT_LE(0, outside);
 	errno = 0;
-	got = deep_path_dir(outside, root_st.st_dev, root_st.st_ino);
-	ok(!got && errno == ENOENT, "a directory outside the root: NULL, "
-	   "ENOENT (%s)", strerror(errno));
+	got = name_of(self, outside);
+	EXPECT_EQ(ENOENT, errno) TH_LOG("%s", strerror(errno));
+	EXPECT_NULL(got);
 	free(got);
 	close(outside);
-
-	if (bottom >= 0)
-		close(bottom);
-	remove_chain(root, 'd', LEVELS);
-	close(root);
-	ok(rmdir(tmpl) == 0, "temp dir removed");
-	return tap_done();
 }
+
+TEST_HARNESS_MAIN

@@ -15,10 +15,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "delay_queue.h"
 #include "duration.h"
+#include "harness.h"
 #include "mono_cond.h"
-#include "tap.h"
+#include "xpthread.h"
 
 #define MS 1000000ull
 #define WAIT_MS 10000
@@ -50,61 +52,27 @@ struct titem {
 	uint64_t busy_ns;	/* simulate a slow fire */
 	bool park_on_shutdown;	/* try dq_park from a DQ_SHUTDOWN fire */
 	int park_rc, park_errno;
-	bool cancelled;		/* bookkeeping of test_cancel_many */
+	bool unfired;		/* the test expects no fire */
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void rec_init(struct rec *r, int cap)
-{
-	memset(r, 0, sizeof(*r));
-	pthread_mutex_init(&r->lock, NULL);
-	mono_cond_init(&r->cv);
-	r->order = calloc((size_t)cap, sizeof(int));
-	r->cap = cap;
-}
-
-static void rec_fini(struct rec *r)
-{
-	pthread_cond_destroy(&r->cv);
-	pthread_mutex_destroy(&r->lock);
-	free(r->order);
-}
-
-/* Wait until at least n fires were recorded; false on timeout. */
-static bool rec_wait(struct rec *r, int n)
-{
-	uint64_t end = now_ns() + WAIT_MS * MS;
-	bool done;
-
-	pthread_mutex_lock(&r->lock);
-	while (r->count < n && mono_cond_wait_until(&r->cv, &r->lock, end) == 0)
-		;
-	done = r->count >= n;
-	pthread_mutex_unlock(&r->lock);
-	return done;
-}
-
-static int rec_count(struct rec *r)
-{
+/* A queue, n items for it and the record of their fires. */
+FIXTURE(dq) {
+	struct rec r;
+	struct delay_queue *q;	/* NULL once the test destroyed it */
+	struct titem *t;
 	int n;
-
-	pthread_mutex_lock(&r->lock);
-	n = r->count;
-	pthread_mutex_unlock(&r->lock);
-	return n;
-}
+};
 
 static bool is_even(struct dq_item *item, void *arg)
 {
 	(void)arg;
 	return ((struct titem *)item)->id % 2 == 0;
+}
+
+static bool is_11th(struct dq_item *item, void *arg)
+{
+	(void)arg;
+	return ((struct titem *)item)->id % 11 == 0;
 }
 
 static bool is_any(struct dq_item *item, void *arg)
@@ -127,7 +95,7 @@ static void tfire(struct dq_item *item, enum dq_reason why)
 	struct titem *t = (struct titem *)item;
 	struct rec *r = t->rec;
 
-	t->fired_ns = now_ns();
+	t->fired_ns = lag_now_ns();
 	t->fired_by = pthread_self();
 	t->why = why;
 	atomic_store(&t->started, true);
@@ -138,157 +106,264 @@ static void tfire(struct dq_item *item, enum dq_reason why)
 	if (t->do_release)
 		t->released = dq_release_if(t->q, is_even, NULL);
 	if (t->park_on_shutdown && why == DQ_SHUTDOWN) {
-		t->park_rc = dq_park(t->q, &t->item, now_ns());
+		t->park_rc = dq_park(t->q, &t->item, lag_now_ns());
 		t->park_errno = errno;
 	}
 	atomic_fetch_add(&t->fires, 1);
 	if (t->repark > 0 && why == DQ_DEADLINE) {
 		t->repark--;
-		t->deadline = now_ns() + 1 * MS;
+		t->deadline = lag_now_ns() + 1 * MS;
 		if (dq_park(t->q, &t->item, t->deadline) == 0)
 			return;
 	}
-	pthread_mutex_lock(&r->lock);
+	xmutex_lock(&r->lock);
 	if (r->count < r->cap)
 		r->order[r->count] = t->id;
 	r->count++;
-	pthread_cond_broadcast(&r->cv);
-	pthread_mutex_unlock(&r->lock);
+	xcond_broadcast(&r->cv);
+	xmutex_unlock(&r->lock);
 }
 
-static struct titem *items_new(struct rec *r, struct delay_queue *q, int n)
+FIXTURE_SETUP(dq)
 {
-	struct titem *t = calloc((size_t)n, sizeof(*t));
-	int i;
+	ASSERT_EQ(0, mono_lock_init(&self->r.lock, &self->r.cv));
+}
 
-	for (i = 0; i < n; i++) {
-		t[i].item.fire = tfire;
-		t[i].item.heap_idx = SIZE_MAX;
-		t[i].rec = r;
-		t[i].q = q;
-		t[i].id = i;
+FIXTURE_TEARDOWN(dq)
+{
+	dq_destroy(self->q);
+	free(self->t);
+	free(self->r.order);
+	mono_lock_destroy(&self->r.lock, &self->r.cv);
+}
+
+/* A queue of workers workers, and n items numbered 0 .. n - 1. */
+static void start(struct __test_metadata *_metadata, FIXTURE_DATA(dq) *self,
+		  unsigned workers, int n)
+{
+	self->q = dq_create(workers);
+	ASSERT_NE(NULL, self->q);
+	self->r.order = calloc((size_t)n, sizeof(int));
+	self->t = calloc((size_t)n, sizeof(*self->t));
+	ASSERT_NE(NULL, self->r.order);
+	ASSERT_NE(NULL, self->t);
+	self->r.cap = self->n = n;
+	for (int i = 0; i < n; i++) {
+		self->t[i].item.fire = tfire;
+		self->t[i].item.heap_idx = SIZE_MAX;
+		self->t[i].rec = &self->r;
+		self->t[i].q = self->q;
+		self->t[i].id = i;
 	}
-	return t;
 }
 
-static int park(struct delay_queue *q, struct titem *t, uint64_t deadline)
+static int park(FIXTURE_DATA(dq) *self, int i, uint64_t deadline)
 {
-	t->deadline = deadline;
-	return dq_park(q, &t->item, deadline);
+	self->t[i].deadline = deadline;
+	return dq_park(self->q, &self->t[i].item, deadline);
 }
 
-static void test_create(void)
+/* Wait until at least n fires were recorded; false on timeout. */
+static bool fired(FIXTURE_DATA(dq) *self, int n)
+{
+	uint64_t end = lag_now_ns() + WAIT_MS * MS;
+	bool done;
+
+	xmutex_lock(&self->r.lock);
+	while (self->r.count < n &&
+	       mono_cond_wait_until(&self->r.cv, &self->r.lock, end) == 0)
+		;
+	done = self->r.count >= n;
+	xmutex_unlock(&self->r.lock);
+	return done;
+}
+
+static int fire_count(FIXTURE_DATA(dq) *self)
+{
+	int n;
+
+	xmutex_lock(&self->r.lock);
+	n = self->r.count;
+	xmutex_unlock(&self->r.lock);
+	return n;
+}
+
+/* The id of the item recorded i-th. */
+static int nth(FIXTURE_DATA(dq) *self, int i)
+{
+	return self->r.order[i];
+}
+
+/* Where the first n recorded fires of DQ_DEADLINE leave the order of
+ * (deadline, park): the position of the first one out of it, or -1. */
+static int out_of_order(FIXTURE_DATA(dq) *self, int n)
+{
+	const struct titem *prev = NULL;
+
+	for (int i = 0; i < n; i++) {
+		const struct titem *b = &self->t[nth(self, i)];
+
+		if (b->why != DQ_DEADLINE)
+			continue;
+		if (prev && (prev->deadline > b->deadline ||
+			     (prev->deadline == b->deadline &&
+			      prev->id > b->id)))
+			return i;
+		prev = b;
+	}
+	return -1;
+}
+
+/* How many of the items from .. to - 1 did not fire as they should: once
+ * with the reason want gives (never, for the unfired), and, for
+ * DQ_DEADLINE, not before the deadline. The first is logged. */
+static int fired_wrong(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(dq) *self, int from, int to,
+		       enum dq_reason (*want)(int i))
+{
+	int wrong = 0;
+
+	for (int i = from; i < to; i++) {
+		const struct titem *t = &self->t[i];
+		int f = atomic_load(&t->fires);
+		enum dq_reason why = want(i);
+
+		if (f == (t->unfired ? 0 : 1) &&
+		    (!f || (t->why == why && (why != DQ_DEADLINE ||
+					      t->fired_ns >= t->deadline))))
+			continue;
+		if (!wrong++)
+			TH_LOG("item %d: %d fires, reason %d (want %d), fired "
+			       "%lld ns after its deadline", i, f, t->why, why,
+			       (long long)(t->fired_ns - t->deadline));
+	}
+	return wrong;
+}
+
+static enum dq_reason by_deadline(int i)
+{
+	(void)i;
+	return DQ_DEADLINE;
+}
+
+static enum dq_reason released_if_even(int i)
+{
+	return i % 2 ? DQ_DEADLINE : DQ_RELEASED;
+}
+
+static enum dq_reason released_if_11th(int i)
+{
+	return i % 11 ? DQ_DEADLINE : DQ_RELEASED;
+}
+
+static enum dq_reason at_shutdown(int i)
+{
+	(void)i;
+	return DQ_SHUTDOWN;
+}
+
+/* Cancel the items choose(i) picks, which are then never to fire. Returns
+ * how many stay parked; *refused counts the cancels that failed. */
+static int cancel_some(FIXTURE_DATA(dq) *self, bool (*choose)(int i, int n),
+		       int *refused)
+{
+	int kept = 0;
+
+	for (int i = 0; i < self->n; i++) {
+		self->t[i].unfired = choose(i, self->n);
+		if (self->t[i].unfired)
+			*refused += !dq_cancel(self->q, &self->t[i].item);
+		kept += !self->t[i].unfired;
+	}
+	return kept;
+}
+
+/* The end of an ordering test: the kept items fire, each as want says,
+ * and, when they were all parked before the first deadline, in
+ * (deadline, park) order. */
+static void fire_in_order(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(dq) *self, int kept,
+			  enum dq_reason (*want)(int i), bool in_time)
+{
+	ASSERT_TRUE(fired(self, kept)) TH_LOG("%d of %d fired",
+					      fire_count(self), kept);
+	EXPECT_EQ(0, fired_wrong(_metadata, self, 0, self->n, want));
+	if (!in_time)
+		SKIP(return, "parking took longer than the first deadline: "
+		     "the order cannot be checked");
+	EXPECT_EQ(-1, out_of_order(self, kept));
+}
+
+static bool at_random(int i, int n)
+{
+	(void)i;
+	(void)n;
+	return rand() % 2;
+}
+
+/* Every third from the middle, and both ends. */
+static bool thirds_and_ends(int i, int n)
+{
+	return i % 3 == 1 || i == 0 || i == n - 1;
+}
+
+TEST(create_and_destroy)
 {
 	struct delay_queue *q;
 
 	errno = 0;
-	q = dq_create(0);
-	ok(q == NULL && errno == EINVAL, "dq_create(0) fails with EINVAL");
+	EXPECT_NULL(dq_create(0));
+	EXPECT_EQ(EINVAL, errno);
 	q = dq_create(3);
-	ok(q != NULL && dq_parked(q) == 0, "dq_create(3): empty queue");
+	ASSERT_NE(NULL, q);
+	EXPECT_EQ(0, dq_parked(q));
+	/* of an empty queue and of NULL: they return */
 	dq_destroy(q);
 	dq_destroy(NULL);
-	ok(1, "dq_destroy of an empty queue and of NULL return");
 }
 
 /* Random deadlines with many ties; one worker, so fire order is the
  * dispatch order: sorted by deadline, ties in park order. */
-static void test_order(void)
+TEST_F(dq, order)
 {
 	enum { N = 3000, SLOTS = 25 };
-	struct rec r;
-	struct delay_queue *q = dq_create(1);
-	struct titem *t;
 	uint64_t base;
-	bool sorted = true, early = false, parked_in_time;
-	int i, fails = 0;
+	int fails = 0;
+	bool in_time;
 
-	rec_init(&r, N);
-	t = items_new(&r, q, N);
+	start(_metadata, self, 1, N);
 	srand(12345);
-	base = now_ns() + 150 * MS;
-	for (i = 0; i < N; i++)
-		fails += park(q, &t[i], base + (uint64_t)(rand() % SLOTS) * MS)
+	base = lag_now_ns() + 150 * MS;
+	for (int i = 0; i < N; i++)
+		fails += park(self, i, base + (uint64_t)(rand() % SLOTS) * MS)
 			 != 0;
-	parked_in_time = now_ns() < base;
-	ok(fails == 0 && dq_parked(q) <= N, "parked %d items", N);
-	ok(rec_wait(&r, N), "all %d fired", N);
-	for (i = 1; i < N; i++) {
-		struct titem *a = &t[r.order[i - 1]], *b = &t[r.order[i]];
-
-		if (a->deadline > b->deadline ||
-		    (a->deadline == b->deadline && a->id > b->id))
-			sorted = false;
-	}
-	for (i = 0; i < N; i++)
-		if (t[i].fired_ns < t[i].deadline ||
-		    atomic_load(&t[i].fires) != 1 || t[i].why != DQ_DEADLINE)
-			early = true;
-	if (parked_in_time)
-		ok(sorted, "fire order: by deadline, ties in park order");
-	else
-		skip("parking took longer than 150 ms: order not checkable");
-	ok(!early, "each fired once, DQ_DEADLINE, never before its deadline");
-	ok(dq_parked(q) == 0, "queue empty afterwards");
-	dq_destroy(q);
-	free(t);
-	rec_fini(&r);
+	in_time = lag_now_ns() < base;
+	EXPECT_EQ(0, fails);
+	EXPECT_GE(N, dq_parked(self->q));
+	/* each once, DQ_DEADLINE, never before its deadline, in order */
+	fire_in_order(_metadata, self, N, by_deadline, in_time);
+	EXPECT_EQ(0, dq_parked(self->q));
 }
 
 /* Cancel a random half out of the middle of the heap: the rest must still
  * fire in order, the cancelled never. Exercises removal at any index. */
-static void test_cancel_many(void)
+TEST_F(dq, cancel_many)
 {
 	enum { N = 2000 };
-	struct rec r;
-	struct delay_queue *q = dq_create(1);
-	struct titem *t;
 	uint64_t base;
-	bool sorted = true, good = true, in_time;
-	int i, kept = 0;
+	int kept, refused = 0;
+	bool in_time;
 
-	rec_init(&r, N);
-	t = items_new(&r, q, N);
+	start(_metadata, self, 1, N);
 	srand(777);
-	base = now_ns() + 150 * MS;
-	for (i = 0; i < N; i++)
-		park(q, &t[i], base + (uint64_t)(rand() % 40) * MS);
-	for (i = 0; i < N; i++) {
-		bool c = rand() % 2;
-
-		if (c && !dq_cancel(q, &t[i].item))
-			good = false;
-		kept += !c;
-		t[i].cancelled = c;
-	}
-	in_time = now_ns() < base;
-	ok(good && dq_parked(q) == (size_t)kept, "cancelled %d of %d",
-	   N - kept, N);
-	ok(rec_wait(&r, kept), "the other %d fired", kept);
-	for (i = 1; i < kept; i++) {
-		struct titem *a = &t[r.order[i - 1]], *b = &t[r.order[i]];
-
-		if (a->deadline > b->deadline ||
-		    (a->deadline == b->deadline && a->id > b->id))
-			sorted = false;
-	}
-	for (i = 0; i < N; i++)
-		if (atomic_load(&t[i].fires) != (t[i].cancelled ? 0 : 1))
-			good = false;
-	if (in_time)
-		ok(sorted, "survivors fire in (deadline, park) order");
-	else
-		skip("parking took longer than 150 ms: order not checkable");
-	ok(good, "cancelled never fired, the others once");
-	dq_destroy(q);
-	free(t);
-	rec_fini(&r);
-}
-
-static bool is_11th(struct dq_item *item, void *arg)
-{
-	(void)arg;
-	return ((struct titem *)item)->id % 11 == 0;
+	base = lag_now_ns() + 150 * MS;
+	for (int i = 0; i < N; i++)
+		park(self, i, base + (uint64_t)(rand() % 40) * MS);
+	kept = cancel_some(self, at_random, &refused);
+	in_time = lag_now_ns() < base;
+	EXPECT_EQ(0, refused);
+	EXPECT_EQ(kept, dq_parked(self->q));
+	fire_in_order(_metadata, self, kept, by_deadline, in_time);
 }
 
 /*
@@ -297,294 +372,207 @@ static bool is_11th(struct dq_item *item, void *arg)
  * ties, cancels from the middle and both ends, and a release that takes
  * from both: what is left must still fire in (deadline, park) order.
  */
-static void test_in_order(void)
+TEST_F(dq, fifo_and_heap)
 {
 	enum { N = 3000 };
-	struct rec r;
-	struct delay_queue *q = dq_create(1);
-	struct titem *t;
 	uint64_t base, d;
-	bool good = true, sorted = true, in_time;
-	int i, kept = 0, prev = -1;
+	int kept, failed = 0;
 	size_t released;
+	bool in_time;
 
-	rec_init(&r, N);
-	t = items_new(&r, q, N);
-	base = now_ns() + 200 * MS;
-	for (i = 0; i < N; i++) {
+	start(_metadata, self, 1, N);
+	base = lag_now_ns() + 200 * MS;
+	for (int i = 0; i < N; i++) {
 		d = base + (uint64_t)i * 20000;		/* 20 us apart */
 		if (i % 7 == 3)
 			d -= 5 * MS;			/* out of order */
 		else if (i % 5 == 0 && i > 0)
-			d = t[i - 1].deadline;		/* a tie */
-		good = park(q, &t[i], d) == 0 && good;
+			d = self->t[i - 1].deadline;	/* a tie */
+		failed += park(self, i, d) != 0;
 	}
-	for (i = 0; i < N; i++) {
-		t[i].cancelled = i % 3 == 1 || i == 0 || i == N - 1;
-		if (t[i].cancelled && !dq_cancel(q, &t[i].item))
-			good = false;
-	}
-	released = dq_release_if(q, is_11th, NULL);
-	in_time = now_ns() < base - 5 * MS;
-	for (i = 0; i < N; i++)
-		kept += !t[i].cancelled;
-	ok(good && dq_parked(q) == (size_t)kept - released,
-	   "parked %d, cancelled %d, released %zu", N, N - kept, released);
-	ok(rec_wait(&r, kept), "the %d not cancelled fired", kept);
-	for (i = 0; i < N; i++) {
-		int f = atomic_load(&t[i].fires);
-		bool rel = !t[i].cancelled && i % 11 == 0;
-
-		if (f != (t[i].cancelled ? 0 : 1) ||
-		    (f && t[i].why != (rel ? DQ_RELEASED : DQ_DEADLINE)))
-			good = false;
-	}
-	ok(good, "cancelled never fired, released with DQ_RELEASED, "
-	   "the rest with DQ_DEADLINE");
-	for (i = 0; i < kept; i++) {
-		struct titem *b = &t[r.order[i]];
-
-		if (b->why != DQ_DEADLINE)
-			continue;
-		if (prev >= 0 && (t[prev].deadline > b->deadline ||
-				  (t[prev].deadline == b->deadline &&
-				   t[prev].id > b->id)))
-			sorted = false;
-		if (b->fired_ns < b->deadline)
-			sorted = false;
-		prev = b->id;
-	}
-	if (in_time)
-		ok(sorted, "deadline fires in (deadline, park) order, none early");
-	else
-		skip("parking took longer than 195 ms: order not checkable");
-	dq_destroy(q);
-	free(t);
-	rec_fini(&r);
+	kept = cancel_some(self, thirds_and_ends, &failed);
+	released = dq_release_if(self->q, is_11th, NULL);
+	in_time = lag_now_ns() < base - 5 * MS;
+	EXPECT_EQ(0, failed);
+	EXPECT_EQ(kept - released, dq_parked(self->q));
+	/* the cancelled never, the released with DQ_RELEASED, the rest with
+	 * DQ_DEADLINE, in order, none early */
+	fire_in_order(_metadata, self, kept, released_if_11th, in_time);
 }
 
-static void test_cancel(void)
+TEST_F(dq, cancel)
 {
-	struct rec r;
-	struct delay_queue *q = dq_create(1);
-	struct titem *t;
-	uint64_t now = now_ns();
 	struct titem never = { 0 };
+	uint64_t now = lag_now_ns();
 
-	rec_init(&r, 8);
-	t = items_new(&r, q, 4);
-	park(q, &t[0], now + 20 * MS);
-	park(q, &t[1], now + 60 * MS);		/* sentinel */
-	ok(dq_parked(q) == 2, "two parked");
-	ok(dq_cancel(q, &t[0].item), "cancel before the deadline: true");
-	ok(!dq_cancel(q, &t[0].item), "cancel again: false");
-	ok(dq_parked(q) == 1, "one parked after cancel");
-	ok(rec_wait(&r, 1) && r.order[0] == 1, "sentinel fired");
-	ok(atomic_load(&t[0].fires) == 0, "cancelled item never fired");
-	ok(!dq_cancel(q, &t[1].item), "cancel after firing: false");
-	never.item.fire = tfire;	/* zeroed: heap_idx 0, never parked */
-	ok(!dq_cancel(q, &never.item), "cancel of a never-parked item: false");
-	/* a cancelled item can be parked again */
-	ok(park(q, &t[0], now_ns()) == 0 && rec_wait(&r, 2) &&
-	   atomic_load(&t[0].fires) == 1, "cancelled item re-parked fires");
-	dq_destroy(q);
-	free(t);
-	rec_fini(&r);
+	start(_metadata, self, 1, 2);
+	park(self, 0, now + 20 * MS);
+	park(self, 1, now + 60 * MS);		/* sentinel */
+	EXPECT_EQ(2, dq_parked(self->q));
+	/* before the deadline: true, then false */
+	EXPECT_TRUE(dq_cancel(self->q, &self->t[0].item));
+	EXPECT_FALSE(dq_cancel(self->q, &self->t[0].item));
+	EXPECT_EQ(1, dq_parked(self->q));
+	ASSERT_TRUE(fired(self, 1));
+	EXPECT_EQ(1, nth(self, 0)) TH_LOG("the sentinel fired first");
+	EXPECT_EQ(0, atomic_load(&self->t[0].fires)) TH_LOG("the cancelled");
+	/* after firing */
+	EXPECT_FALSE(dq_cancel(self->q, &self->t[1].item));
+	/* an item never parked (zeroed: heap_idx 0) */
+	never.item.fire = tfire;
+	EXPECT_FALSE(dq_cancel(self->q, &never.item));
+	/* a cancelled item can be parked again, and fires */
+	EXPECT_EQ(0, park(self, 0, lag_now_ns()));
+	ASSERT_TRUE(fired(self, 2));
+	EXPECT_EQ(1, atomic_load(&self->t[0].fires));
 }
 
-static void test_release(void)
+TEST_F(dq, release)
 {
 	enum { N = 10 };
-	struct rec r;
-	struct delay_queue *q = dq_create(2);
-	struct titem *t;
-	uint64_t far = now_ns() + 10000 * MS;
-	bool good = true;
-	size_t n;
-	int i;
+	uint64_t far = lag_now_ns() + 10000 * MS;
+	int refused = 0;
 
-	rec_init(&r, N);
-	t = items_new(&r, q, N);
-	for (i = 0; i < N; i++)
-		park(q, &t[i], far + (uint64_t)(N - i) * MS);
-	n = dq_release_if(q, is_even, NULL);
-	ok(n == N / 2, "release_if returned %zu (want %d)", n, N / 2);
-	ok(rec_wait(&r, N / 2), "released items fired");
-	for (i = 0; i < N; i++) {
-		int f = atomic_load(&t[i].fires);
-
-		if (i % 2 == 0 && (f != 1 || t[i].why != DQ_RELEASED ||
-				   t[i].fired_ns >= t[i].deadline))
-			good = false;
-		if (i % 2 == 1 && f != 0)
-			good = false;
-	}
-	ok(good, "only matching items fired, with DQ_RELEASED, early");
-	ok(dq_parked(q) == N / 2, "the others stay parked");
-	ok(dq_release_if(q, is_even, NULL) == 0, "release again: none match");
-	for (i = 1; i < N; i += 2)
-		good = dq_cancel(q, &t[i].item) && good;
-	ok(good && dq_parked(q) == 0, "the rest cancel fine (heap intact)");
-	dq_destroy(q);
-	free(t);
-	rec_fini(&r);
+	start(_metadata, self, 2, N);
+	for (int i = 0; i < N; i++)
+		park(self, i, far + (uint64_t)(N - i) * MS);
+	EXPECT_EQ(N / 2, dq_release_if(self->q, is_even, NULL));
+	ASSERT_TRUE(fired(self, N / 2));
+	/* only the matching items fired, with DQ_RELEASED, early */
+	for (int i = 0; i < N; i++)
+		self->t[i].unfired = i % 2;
+	EXPECT_EQ(0, fired_wrong(_metadata, self, 0, N, released_if_even));
+	for (int i = 0; i < N; i += 2)
+		EXPECT_GT(self->t[i].deadline, self->t[i].fired_ns);
+	/* the others stay parked */
+	EXPECT_EQ(N / 2, dq_parked(self->q));
+	EXPECT_EQ(0, dq_release_if(self->q, is_even, NULL));
+	/* and cancel fine: the heap is intact */
+	for (int i = 1; i < N; i += 2)
+		refused += !dq_cancel(self->q, &self->t[i].item);
+	EXPECT_EQ(0, refused);
+	EXPECT_EQ(0, dq_parked(self->q));
 }
 
-static void test_inf(void)
+TEST_F(dq, held_without_deadline)
 {
-	struct rec r;
-	struct delay_queue *q = dq_create(1);
-	struct titem *t;
-	int i;
-	bool good = true;
-
-	rec_init(&r, 8);
-	t = items_new(&r, q, 4);
-	for (i = 0; i < 3; i++)
-		park(q, &t[i], DURATION_INF);
-	park(q, &t[3], now_ns() + 30 * MS);	/* sentinel */
-	ok(rec_wait(&r, 1) && r.order[0] == 3, "sentinel fired");
-	ok(rec_count(&r) == 1 && dq_parked(q) == 3,
-	   "DURATION_INF items did not fire");
-	ok(dq_release_if(q, is_any, NULL) == 3 && rec_wait(&r, 4),
-	   "released, they fire");
-	for (i = 0; i < 3; i++)
-		if (atomic_load(&t[i].fires) != 1 || t[i].why != DQ_RELEASED)
-			good = false;
-	ok(good, "each once with DQ_RELEASED");
-	/* released in park order (deadlines all equal) */
-	ok(r.order[1] == 0 && r.order[2] == 1 && r.order[3] == 2,
-	   "released holds fire in park order");
-	dq_destroy(q);
-	free(t);
-	rec_fini(&r);
+	start(_metadata, self, 1, 4);
+	for (int i = 0; i < 3; i++)
+		park(self, i, DURATION_INF);
+	park(self, 3, lag_now_ns() + 30 * MS);	/* sentinel */
+	ASSERT_TRUE(fired(self, 1));
+	EXPECT_EQ(3, nth(self, 0));
+	/* the DURATION_INF items did not fire */
+	EXPECT_EQ(1, fire_count(self));
+	EXPECT_EQ(3, dq_parked(self->q));
+	/* released, they fire, once, with DQ_RELEASED */
+	EXPECT_EQ(3, dq_release_if(self->q, is_any, NULL));
+	ASSERT_TRUE(fired(self, 4));
+	for (int i = 0; i < 3; i++) {
+		EXPECT_EQ(1, atomic_load(&self->t[i].fires));
+		EXPECT_EQ(DQ_RELEASED, self->t[i].why);
+	}
+	/* in park order (their deadlines are all equal) */
+	for (int i = 1; i < 4; i++)
+		EXPECT_EQ(i - 1, nth(self, i));
 }
 
-static void test_destroy(void)
+TEST_F(dq, destroy)
 {
 	enum { N = 50 };
-	struct rec r;
-	struct delay_queue *q = dq_create(2);
-	struct titem *t, *slow;
-	pthread_t self = pthread_self();
-	bool good = true, waited;
-	int i;
+	struct titem *slow;
+	int other_thread = 0;
 
-	rec_init(&r, N + 1);
-	t = items_new(&r, q, N + 1);
-	slow = &t[N];
+	start(_metadata, self, 2, N + 1);
+	slow = &self->t[N];
 	slow->busy_ns = 50 * MS;
-	park(q, slow, now_ns());
-	for (i = 0; i < N; i++)
-		park(q, &t[i], i % 2 ? DURATION_INF : now_ns() + 10000 * MS);
+	park(self, N, lag_now_ns());
+	for (int i = 0; i < N; i++)
+		park(self, i, i % 2 ? DURATION_INF : lag_now_ns() + 10000 * MS);
 	/* wait (bounded) for the slow fire to be running on a worker */
-	for (i = 0; i < WAIT_MS && !atomic_load(&slow->started); i++)
+	for (int i = 0; i < WAIT_MS && !atomic_load(&slow->started); i++)
 		busy(MS);
-	waited = atomic_load(&slow->started);
-	dq_destroy(q);
-	ok(waited && atomic_load(&slow->fires) == 1 &&
-	   slow->why == DQ_DEADLINE, "a fire in progress finished first");
-	for (i = 0; i < N; i++)
-		if (atomic_load(&t[i].fires) != 1 ||
-		    t[i].why != DQ_SHUTDOWN ||
-		    !pthread_equal(t[i].fired_by, self))
-			good = false;
-	ok(good, "destroy fired each remaining item once, DQ_SHUTDOWN, "
-	   "on the destroying thread");
-	ok(rec_count(&r) == N + 1, "fire count %d == %d", rec_count(&r), N + 1);
-	free(t);
-	rec_fini(&r);
+	ASSERT_TRUE(atomic_load(&slow->started));
+	dq_destroy(self->q);
+	self->q = NULL;
+	/* a fire in progress finished first */
+	EXPECT_EQ(1, atomic_load(&slow->fires));
+	EXPECT_EQ(DQ_DEADLINE, slow->why);
+	/* each remaining item once, DQ_SHUTDOWN, on the destroying thread */
+	EXPECT_EQ(0, fired_wrong(_metadata, self, 0, N, at_shutdown));
+	for (int i = 0; i < N; i++)
+		other_thread += !pthread_equal(self->t[i].fired_by,
+					       pthread_self());
+	EXPECT_EQ(0, other_thread);
+	EXPECT_EQ(N + 1, fire_count(self));
 }
 
-static void test_reentrant(void)
+TEST_F(dq, fire_reparks_itself)
 {
-	struct rec r;
-	struct delay_queue *q = dq_create(2);
-	struct titem *t;
-	uint64_t far = now_ns() + 10000 * MS;
+	start(_metadata, self, 2, 1);
+	self->t[0].repark = 4;
+	park(self, 0, lag_now_ns() + 1 * MS);
+	/* 4 times: 5 fires, the last recorded */
+	ASSERT_TRUE(fired(self, 1));
+	EXPECT_EQ(5, atomic_load(&self->t[0].fires));
+	EXPECT_EQ(DQ_DEADLINE, self->t[0].why);
+}
 
-	rec_init(&r, 16);
-	t = items_new(&r, q, 6);
-	t[0].repark = 4;
-	park(q, &t[0], now_ns() + 1 * MS);
-	ok(rec_wait(&r, 1) && atomic_load(&t[0].fires) == 5 &&
-	   t[0].why == DQ_DEADLINE, "fire re-parked its item 4 times: 5 fires");
+/* t[1]'s fire cancels t[3] and releases the even ones (t[2], t[4]). */
+TEST_F(dq, fire_cancels_and_releases)
+{
+	uint64_t far = lag_now_ns() + 10000 * MS;
 
-	/* t[1]'s fire cancels t[3] and releases the even ones (t[2], t[4]) */
-	t[1].id = 1;
-	t[1].cancel = &t[3];
-	t[1].do_release = true;
-	park(q, &t[2], far);
-	park(q, &t[3], far);
-	park(q, &t[4], far);
-	park(q, &t[5], far);
-	park(q, &t[1], now_ns());
-	ok(rec_wait(&r, 4), "fire calling cancel and release_if: no deadlock");
-	ok(t[1].cancel_ok && atomic_load(&t[3].fires) == 0,
-	   "cancel from fire removed the item");
-	ok(t[1].released == 2 && t[2].why == DQ_RELEASED &&
-	   t[4].why == DQ_RELEASED, "release_if from fire released 2");
-	ok(dq_parked(q) == 1, "one left parked");
-	dq_destroy(q);
-	ok(atomic_load(&t[5].fires) == 1 && t[5].why == DQ_SHUTDOWN,
-	   "leftover fired at destroy");
-	free(t);
-	rec_fini(&r);
+	start(_metadata, self, 2, 6);
+	self->t[1].cancel = &self->t[3];
+	self->t[1].do_release = true;
+	for (int i = 2; i < 6; i++)
+		park(self, i, far);
+	park(self, 1, lag_now_ns());
+	/* no deadlock */
+	ASSERT_TRUE(fired(self, 3));
+	/* cancel from fire removed the item */
+	EXPECT_TRUE(self->t[1].cancel_ok);
+	EXPECT_EQ(0, atomic_load(&self->t[3].fires));
+	/* release_if from fire released 2 */
+	EXPECT_EQ(2, self->t[1].released);
+	EXPECT_EQ(DQ_RELEASED, self->t[2].why);
+	EXPECT_EQ(DQ_RELEASED, self->t[4].why);
+	EXPECT_EQ(1, dq_parked(self->q));
+	dq_destroy(self->q);
+	self->q = NULL;
+	/* the one left fired at destroy */
+	EXPECT_EQ(1, atomic_load(&self->t[5].fires));
+	EXPECT_EQ(DQ_SHUTDOWN, self->t[5].why);
 }
 
 /* Once destroy has begun, parking is refused (ESHUTDOWN): a fire that
  * re-parks on DQ_SHUTDOWN keeps its item instead of looping. */
-static void test_park_during_destroy(void)
+TEST_F(dq, no_park_during_destroy)
 {
-	struct rec r;
-	struct delay_queue *q = dq_create(1);
-	struct titem *t;
-
-	rec_init(&r, 4);
-	t = items_new(&r, q, 1);
-	t[0].park_on_shutdown = true;
-	park(q, &t[0], DURATION_INF);
-	dq_destroy(q);
-	ok(atomic_load(&t[0].fires) == 1 && t[0].why == DQ_SHUTDOWN,
-	   "held item fired once at destroy");
-	ok(t[0].park_rc == -1 && t[0].park_errno == ESHUTDOWN,
-	   "dq_park from a DQ_SHUTDOWN fire: -1, ESHUTDOWN");
-	free(t);
-	rec_fini(&r);
+	start(_metadata, self, 1, 1);
+	self->t[0].park_on_shutdown = true;
+	park(self, 0, DURATION_INF);
+	dq_destroy(self->q);
+	self->q = NULL;
+	EXPECT_EQ(1, atomic_load(&self->t[0].fires));
+	EXPECT_EQ(DQ_SHUTDOWN, self->t[0].why);
+	EXPECT_EQ(-1, self->t[0].park_rc);
+	EXPECT_EQ(ESHUTDOWN, self->t[0].park_errno);
 }
 
 /* An item parked with a deadline already past fires promptly. */
-static void test_past(void)
+TEST_F(dq, past_deadline)
 {
-	struct rec r;
-	struct delay_queue *q = dq_create(1);
-	struct titem *t;
-	uint64_t now = now_ns();
+	uint64_t now = lag_now_ns();
 
-	rec_init(&r, 4);
-	t = items_new(&r, q, 2);
-	park(q, &t[0], now - 5 * MS);
-	park(q, &t[1], now + 10000 * MS);
-	ok(rec_wait(&r, 1) && r.order[0] == 0, "past deadline fires at once");
-	ok(t[0].fired_ns - now < 1000 * MS, "within a second (%.3f ms)",
-	   (double)(t[0].fired_ns - now) / 1e6);
-	dq_destroy(q);
-	free(t);
-	rec_fini(&r);
+	start(_metadata, self, 1, 2);
+	park(self, 0, now - 5 * MS);
+	park(self, 1, now + 10000 * MS);
+	ASSERT_TRUE(fired(self, 1));
+	EXPECT_EQ(0, nth(self, 0));
+	/* within a second */
+	EXPECT_GT(1000 * MS, self->t[0].fired_ns - now);
 }
 
-int main(void)
-{
-	test_create();
-	test_order();
-	test_cancel();
-	test_cancel_many();
-	test_in_order();
-	test_release();
-	test_inf();
-	test_destroy();
-	test_reentrant();
-	test_park_during_destroy();
-	test_past();
-	return tap_done();
-}
+TEST_HARNESS_MAIN

@@ -1,118 +1,119 @@
 /* duration: parsing, refusals with their reasons, and format round trips. */
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "duration.h"
-#include "tap.h"
+#include "harness.h"
 
-static void parses(const char *s, uint64_t want)
-{
-	uint64_t ns = 12345;
-	const char *why = "unset";
-	int rc = duration_parse(s, &ns, &why);
-
-	ok(rc == 0 && ns == want, "'%s' = %llu (got rc %d, %llu, %s)", s,
-	   (unsigned long long)want, rc, (unsigned long long)ns,
-	   rc ? why : "-");
-}
-
-static void refuses(const char *s, const char *want_why)
+/* What text means: its nanoseconds in decimal ("inf" for DURATION_INF),
+ * or "refused: " and why. */
+static const char *meaning(const char *text, char *buf, size_t cap)
 {
 	uint64_t ns = 12345;
 	const char *why = NULL;
-	int rc = duration_parse(s, &ns, &why);
+	int rc = duration_parse(text, &ns, &why);
 
-	ok(rc == -1 && why && !strcmp(why, want_why),
-	   "'%s' refused: %s (got rc %d, %s)", s ? s : "(null)", want_why, rc,
-	   why ? why : "(null)");
+	if (rc == -1)
+		snprintf(buf, cap, "refused: %s", why ? why : "(no reason)");
+	else if (rc != 0)
+		snprintf(buf, cap, "returned %d", rc);
+	else if (ns == DURATION_INF)
+		snprintf(buf, cap, "inf");
+	else
+		snprintf(buf, cap, "%" PRIu64, ns);
+	return buf;
 }
 
-static void formats(uint64_t ns, const char *want)
+static void means(struct __test_metadata *_metadata, const char *text,
+		  const char *want)
+{
+	char buf[128];
+
+	EXPECT_STREQ(want, meaning(text, buf, sizeof(buf)))
+		TH_LOG("'%s'", text ? text : "(null)");
+}
+
+/* ns is written as text (in its largest exact unit), which parses back. */
+static void formats(struct __test_metadata *_metadata, uint64_t ns,
+		    const char *text)
 {
 	char buf[32];
 	uint64_t back = 0;
 
 	duration_format(ns, buf, sizeof(buf));
-	ok(!strcmp(buf, want), "%llu formats as '%s' (got '%s')",
-	   (unsigned long long)ns, want, buf);
-	ok(duration_parse(buf, &back, NULL) == 0 && back == ns,
-	   "'%s' parses back to %llu", buf, (unsigned long long)ns);
+	EXPECT_STREQ(text, buf);
+	EXPECT_EQ(0, duration_parse(buf, &back, NULL)) TH_LOG("'%s'", buf);
+	EXPECT_EQ(ns, back) TH_LOG("'%s'", buf);
 }
 
-static void test_parse(void)
+/* ...4614 is the largest finite value: UINT64_MAX itself is "inf". */
+TEST(parse)
 {
-	parses("0ns", 0);
-	parses("7ns", 7);
-	parses("10us", 10000);
-	parses("100ms", 100000000);
-	parses("2s", 2000000000);
-	parses("1.5ms", 1500000);
-	parses("1.1s", 1100000000);
-	parses("0.000000001s", 1);
-	parses("1.500000000000s", 1500000000);
-	parses(".5s", 500000000);
-	parses("3.s", 3000000000);
-	parses("007ms", 7000000);
-	parses("inf", DURATION_INF);
-	/* the largest finite value: UINT64_MAX itself is "inf" */
-	parses("18446744073709551614ns", UINT64_MAX - 1);
-	parses("18446744073.709551614s", UINT64_MAX - 1);
+	means(_metadata, "0ns", "0");
+	means(_metadata, "7ns", "7");
+	means(_metadata, "10us", "10000");
+	means(_metadata, "100ms", "100000000");
+	means(_metadata, "2s", "2000000000");
+	means(_metadata, "1.5ms", "1500000");
+	means(_metadata, "1.1s", "1100000000");
+	means(_metadata, "0.000000001s", "1");
+	means(_metadata, "1.500000000000s", "1500000000");
+	means(_metadata, ".5s", "500000000");
+	means(_metadata, "3.s", "3000000000");
+	means(_metadata, "007ms", "7000000");
+	means(_metadata, "inf", "inf");
+	means(_metadata, "18446744073709551614ns", "18446744073709551614");
+	means(_metadata, "18446744073.709551614s", "18446744073709551614");
+	means(_metadata, "", "refused: empty");
+	means(_metadata, "10", "refused: missing unit (ns, us, ms, s)");
+	means(_metadata, "1.5", "refused: missing unit (ns, us, ms, s)");
+	means(_metadata, "-5ms", "refused: negative");
+	means(_metadata, "-inf", "refused: negative");
+	means(_metadata, "ms", "refused: not a number");
+	means(_metadata, ".ms", "refused: not a number");
+	means(_metadata, "abc", "refused: not a number");
+	means(_metadata, " 5ms", "refused: not a number");
+	means(_metadata, "+5ms", "refused: not a number");
+	means(_metadata, "Inf", "refused: not a number");
+	means(_metadata, "5m", "refused: unknown unit (ns, us, ms, s)");
+	means(_metadata, "5 ms", "refused: unknown unit (ns, us, ms, s)");
+	means(_metadata, "5msx", "refused: unknown unit (ns, us, ms, s)");
+	means(_metadata, "5MS", "refused: unknown unit (ns, us, ms, s)");
+	means(_metadata, "1e3ms", "refused: unknown unit (ns, us, ms, s)");
+	means(_metadata, "1.2.3ms", "refused: unknown unit (ns, us, ms, s)");
+	means(_metadata, "600years", "refused: unknown unit (ns, us, ms, s)");
+	means(_metadata, "1.5ns", "refused: finer than 1ns");
+	means(_metadata, "0.0000000001s", "refused: finer than 1ns");
+	means(_metadata, "18446744073709551615ns", "refused: too large");
+	means(_metadata, "18446744073.709551615s", "refused: too large");
+	means(_metadata, "18446744074s", "refused: too large");
+	means(_metadata, "99999999999999999999999ns", "refused: too large");
+	means(_metadata, NULL, "refused: empty");
 }
 
-static void test_refuse(void)
+TEST(format_round_trip)
 {
-	refuses("", "empty");
-	refuses(NULL, "empty");
-	refuses("10", "missing unit (ns, us, ms, s)");
-	refuses("1.5", "missing unit (ns, us, ms, s)");
-	refuses("-5ms", "negative");
-	refuses("-inf", "negative");
-	refuses("ms", "not a number");
-	refuses(".ms", "not a number");
-	refuses("abc", "not a number");
-	refuses(" 5ms", "not a number");
-	refuses("+5ms", "not a number");
-	refuses("5m", "unknown unit (ns, us, ms, s)");
-	refuses("5 ms", "unknown unit (ns, us, ms, s)");
-	refuses("5msx", "unknown unit (ns, us, ms, s)");
-	refuses("5MS", "unknown unit (ns, us, ms, s)");
-	refuses("1e3ms", "unknown unit (ns, us, ms, s)");
-	refuses("1.2.3ms", "unknown unit (ns, us, ms, s)");
-	refuses("Inf", "not a number");
-	refuses("1.5ns", "finer than 1ns");
-	refuses("0.0000000001s", "finer than 1ns");
-	refuses("18446744073709551615ns", "too large");
-	refuses("18446744073.709551615s", "too large");
-	refuses("18446744074s", "too large");
-	refuses("99999999999999999999999ns", "too large");
-	refuses("600years", "unknown unit (ns, us, ms, s)");
+	formats(_metadata, 0, "0ns");
+	formats(_metadata, 1, "1ns");
+	formats(_metadata, 1500, "1500ns");
+	formats(_metadata, 1500000, "1500us");
+	formats(_metadata, 100000000, "100ms");
+	formats(_metadata, 2000000000, "2s");
+	formats(_metadata, 60000000000ull, "60s");
+	formats(_metadata, 1000000001, "1000000001ns");
+	formats(_metadata, UINT64_MAX - 1, "18446744073709551614ns");
+	formats(_metadata, DURATION_INF, "inf");
 }
 
-static void test_format(void)
+TEST(format_cut_to_buffer)
 {
 	char tiny[4];
 
-	formats(0, "0ns");
-	formats(1, "1ns");
-	formats(1500, "1500ns");
-	formats(1500000, "1500us");
-	formats(100000000, "100ms");
-	formats(2000000000, "2s");
-	formats(60000000000ull, "60s");
-	formats(1000000001, "1000000001ns");
-	formats(UINT64_MAX - 1, "18446744073709551614ns");
-	formats(DURATION_INF, "inf");
-
 	memset(tiny, 'x', sizeof(tiny));
 	duration_format(100000000, tiny, sizeof(tiny));
-	ok(!strcmp(tiny, "100"), "a short buffer is cut and terminated ('%.4s')",
-	   tiny);
+	EXPECT_MEMEQ("100", 4, tiny, sizeof(tiny));
 }
 
-int main(void)
-{
-	test_parse();
-	test_refuse();
-	test_format();
-	return tap_done();
-}
+TEST_HARNESS_MAIN

@@ -24,8 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "event_sink.h"
-#include "tap.h"
+#include "harness.h"
 
 #define MS 1000000ull
 
@@ -39,14 +40,6 @@ struct reader {
 	struct buf got;
 	pthread_t th;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void buf_add(struct buf *b, const char *p, size_t n)
 {
@@ -120,18 +113,19 @@ static void *reader_main(void *arg)
 }
 
 /* Wait (bounded) until the writer has dealt with n events. Call it before
- * ok(), not in its arguments: their evaluation order is unspecified. */
+ * a check of *st, not in its arguments: their evaluation order is
+ * unspecified. */
 static bool settled(struct event_sink *s, uint64_t n,
 		    struct event_sink_stats *st)
 {
-	uint64_t end = now_ns() + 10000 * MS;
+	uint64_t end = lag_now_ns() + 10000 * MS;
 	struct timespec pause = { 0, 1000000 };
 
 	for (;;) {
 		event_sink_stats(s, st);
 		if (st->written + st->dropped >= n)
 			return true;
-		if (now_ns() > end)
+		if (lag_now_ns() > end)
 			return false;
 		nanosleep(&pause, NULL);
 	}
@@ -144,10 +138,10 @@ static uint64_t put_all(struct event_sink *s, struct lag_event *ev, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		uint64_t t0 = now_ns(), dt;
+		uint64_t t0 = lag_now_ns(), dt;
 
 		event_sink_put(s, &ev[i]);
-		dt = now_ns() - t0;
+		dt = lag_now_ns() - t0;
 		if (dt > slowest)
 			slowest = dt;
 	}
@@ -170,129 +164,163 @@ static char *slurp(const char *path, size_t *len)
 	return b.p ? b.p : calloc(1, 1);
 }
 
-static void test_api_edges(void)
+/* Events, a sink and the pipe it may write to; the sink owns its fd. */
+FIXTURE(sink) {
+	struct lag_event *ev;
+	size_t n;
+	struct event_sink *s;
+	int p[2];		/* -1: closed, or the sink's */
+};
+
+FIXTURE_SETUP(sink)
+{
+	/* SIGPIPE must be survivable even at its default disposition. */
+	signal(SIGPIPE, SIG_DFL);
+	self->p[0] = self->p[1] = -1;
+}
+
+FIXTURE_TEARDOWN(sink)
+{
+	event_sink_close(self->s);
+	if (self->p[0] >= 0)
+		close(self->p[0]);
+	free(self->ev);
+}
+
+/* n events numbered from 1, and a pipe whose writing end the sink has. */
+static void sink_on_pipe(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(sink) *self, size_t n, size_t buf_bytes)
+{
+	self->ev = make_events(n, 1);
+	self->n = n;
+	ASSERT_EQ(0, pipe2(self->p, O_CLOEXEC)) TH_LOG("%s", strerror(errno));
+	self->s = event_sink_open(self->p[1], buf_bytes);
+	ASSERT_NE(NULL, self->s);
+}
+
+/* n events, the sink on a new temp file; its name in path. */
+static void sink_on_file(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(sink) *self, size_t n, char *path)
+{
+	int fd;
+
+	self->ev = make_events(n, 1);
+	self->n = n;
+	strcpy(path, "/tmp/test_event_sink.XXXXXX");
+	fd = mkstemp(path);
+	ASSERT_LE(0, fd) TH_LOG("%s", strerror(errno));
+	self->s = event_sink_open(fd, 0);
+	ASSERT_NE(NULL, self->s);
+}
+
+/* Close the sink, then read back the file it wrote and remove it. */
+static char *close_and_slurp(FIXTURE_DATA(sink) *self, const char *path,
+			     size_t *len)
+{
+	char *got;
+
+	event_sink_close(self->s);
+	self->s = NULL;
+	got = slurp(path, len);
+	unlink(path);
+	return got;
+}
+
+TEST(api_edges)
 {
 	struct event_sink_stats st = { 1, 1, 1 };
 	struct lag_event e;
 	struct event_sink *s;
-	int fd;
 
 	errno = 0;
-	ok(event_sink_open(-1, 0) == NULL && errno == EBADF,
-	   "open(-1) fails with EBADF");
+	EXPECT_NULL(event_sink_open(-1, 0));
+	EXPECT_EQ(EBADF, errno);
 	make_event(&e, 1);
+	/* a NULL sink: put, close and stats do nothing */
 	event_sink_put(NULL, &e);
 	event_sink_close(NULL);
 	event_sink_stats(NULL, &st);
-	ok(st.written == 0 && st.dropped == 0 && st.last_errno == 0,
-	   "NULL sink: put, close, stats are no-ops");
+	EXPECT_EQ(0, st.written);
+	EXPECT_EQ(0, st.dropped);
+	EXPECT_EQ(0, st.last_errno);
 
 	/* a line longer than the whole buffer can only be dropped */
-	fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	s = event_sink_open(fd, 64);
+	s = event_sink_open(open("/dev/null", O_WRONLY | O_CLOEXEC), 64);
+	ASSERT_NE(NULL, s);
 	event_sink_put(s, &e);
 	event_sink_stats(s, &st);
-	ok(s && st.dropped == 1 && st.written == 0,
-	   "line bigger than the buffer: dropped");
+	EXPECT_EQ(1, st.dropped);
+	EXPECT_EQ(0, st.written);
 	event_sink_close(s);
 }
 
-static void test_pipe_order(void)
+TEST_F(sink, pipe_gets_every_line_in_order)
 {
-	bool done;
-	enum { N = 3000 };
-	struct lag_event *ev = make_events(N, 1);
 	struct buf want = { 0 };
 	struct event_sink_stats st;
 	struct reader r = { 0 };
-	struct event_sink *s;
-	int p[2];
+	bool done;
 
-	expected(&want, ev, N);
-	if (pipe2(p, O_CLOEXEC) != 0) {
-		skip("pipe: %s", strerror(errno));
-		return;
-	}
-	r.fd = p[0];
-	pthread_create(&r.th, NULL, reader_main, &r);
-	s = event_sink_open(p[1], 0);
-	ok(s != NULL, "sink on a pipe");
-	put_all(s, ev, N);
-	done = settled(s, N, &st);
-	ok(done && st.written == N && st.dropped == 0 &&
-	   st.last_errno == 0, "pipe: written %" PRIu64 " dropped %" PRIu64,
-	   st.written, st.dropped);
-	event_sink_close(s);		/* closes p[1]: reader sees EOF */
+	sink_on_pipe(_metadata, self, 3000, 0);
+	expected(&want, self->ev, self->n);
+	r.fd = self->p[0];
+	ASSERT_EQ(0, pthread_create(&r.th, NULL, reader_main, &r));
+	put_all(self->s, self->ev, self->n);
+	done = settled(self->s, self->n, &st);
+	EXPECT_TRUE(done);
+	EXPECT_EQ(self->n, st.written);
+	EXPECT_EQ(0, st.dropped);
+	EXPECT_EQ(0, st.last_errno);
+	event_sink_close(self->s);	/* the reader sees EOF */
+	self->s = NULL;
 	pthread_join(r.th, NULL);
-	ok(r.got.len == want.len && !memcmp(r.got.p, want.p, want.len),
-	   "pipe: every line, in order, byte for byte (%zu bytes)",
-	   want.len);
-	close(p[0]);
+	/* byte for byte */
+	EXPECT_MEMEQ(want.p, want.len, r.got.p, r.got.len);
 	free(r.got.p);
 	free(want.p);
-	free(ev);
 }
 
-static void test_file_close_flushes(void)
+TEST_F(sink, close_flushes_to_a_file)
 {
-	enum { N = 20000 };
-	struct lag_event *ev = make_events(N, 1);
+	char path[32];
 	struct buf want = { 0 };
-	char path[] = "/tmp/test_event_sink.XXXXXX";
-	struct event_sink *s;
 	size_t len = 0;
 	char *got;
-	int fd = mkstemp(path);
 
-	expected(&want, ev, N);
-	if (fd < 0) {
-		skip("mkstemp: %s", strerror(errno));
-		free(want.p);
-		free(ev);
-		return;
-	}
-	s = event_sink_open(fd, 0);
-	put_all(s, ev, N);
-	event_sink_close(s);		/* at once: close must flush */
-	got = slurp(path, &len);
-	ok(got && len == want.len && !memcmp(got, want.p, len),
-	   "file: close flushed all %d lines in order (%zu bytes)", N, len);
-	unlink(path);
+	sink_on_file(_metadata, self, 20000, path);
+	expected(&want, self->ev, self->n);
+	put_all(self->s, self->ev, self->n);
+	/* closed at once: close must write everything, in order */
+	got = close_and_slurp(self, path, &len);
+	EXPECT_MEMEQ(want.p, want.len, got, len);
 	free(got);
 	free(want.p);
-	free(ev);
 }
 
 /* A driver waiting for an event must get it promptly: no batch interval. */
-static void test_latency(void)
+TEST_F(sink, prompt)
 {
 	struct lag_event e;
-	struct event_sink *s;
 	struct pollfd pfd;
 	uint64_t t0, worst = 0;
 	char line[LAG_LINE_MAX];
-	int p[2], i, got = 0;
+	int got = 0;
 
-	if (pipe2(p, O_CLOEXEC) != 0) {
-		skip("pipe: %s", strerror(errno));
-		return;
-	}
-	s = event_sink_open(p[1], 0);
-	for (i = 0; i < 20; i++) {
+	sink_on_pipe(_metadata, self, 0, 0);
+	for (int i = 0; i < 20; i++) {
 		make_event(&e, (uint64_t)i);
-		t0 = now_ns();
-		event_sink_put(s, &e);
-		pfd = (struct pollfd){ .fd = p[0], .events = POLLIN };
+		t0 = lag_now_ns();
+		event_sink_put(self->s, &e);
+		pfd = (struct pollfd){ .fd = self->p[0], .events = POLLIN };
 		if (poll(&pfd, 1, 2000) == 1 &&
-		    read(p[0], line, sizeof(line)) > 0)
+		    read(self->p[0], line, sizeof(line)) > 0)
 			got++;
-		if (now_ns() - t0 > worst)
-			worst = now_ns() - t0;
+		if (lag_now_ns() - t0 > worst)
+			worst = lag_now_ns() - t0;
 	}
-	ok(got == 20 && worst < 100 * MS,
-	   "put to readable: worst of 20 is %.0f us", (double)worst / 1e3);
-	event_sink_close(s);
-	close(p[0]);
+	EXPECT_EQ(20, got);
+	/* from put to readable, the worst of 20 */
+	EXPECT_GT(100 * MS, worst);
 }
 
 struct putter {
@@ -316,80 +344,71 @@ static void *putter_main(void *arg)
 }
 
 /* Lines from many threads stay whole and in each thread's order. */
-static void test_concurrent(void)
+TEST_F(sink, threads_lines_whole_and_in_order)
 {
 	enum { T = 4, N = 3000, BASE = 1000000 };
 	struct putter pt[T];
-	char path[] = "/tmp/test_event_sink.XXXXXX";
-	struct event_sink *s;
+	char path[32];
 	uint64_t next[T] = { 0 };
-	size_t len = 0, lines = 0;
-	bool good = true;
+	size_t len = 0, lines = 0, bad = 0;
 	char *got, *p, *end;
-	int fd = mkstemp(path), i;
 
-	if (fd < 0) {
-		skip("mkstemp: %s", strerror(errno));
-		return;
+	sink_on_file(_metadata, self, 0, path);
+	for (int i = 0; i < T; i++) {
+		pt[i] = (struct putter){ self->s, (uint64_t)(i + 1) * BASE,
+					 N, 0 };
+		ASSERT_EQ(0, pthread_create(&pt[i].th, NULL, putter_main,
+					    &pt[i]));
 	}
-	s = event_sink_open(fd, 0);
-	for (i = 0; i < T; i++) {
-		pt[i] = (struct putter){ s, (uint64_t)(i + 1) * BASE, N, 0 };
-		pthread_create(&pt[i].th, NULL, putter_main, &pt[i]);
-	}
-	for (i = 0; i < T; i++)
+	for (int i = 0; i < T; i++)
 		pthread_join(pt[i].th, NULL);
-	event_sink_close(s);
-	got = slurp(path, &len);
-	for (p = got, end = got + len; good && p < end; lines++) {
+	got = close_and_slurp(self, path, &len);
+	for (p = got, end = got + len; p < end; lines++) {
 		char *nl = memchr(p, '\n', (size_t)(end - p));
-		char *u = memmem(p, nl ? (size_t)(nl - p) : 0, "\"unique\":", 9);
+		char *u = memmem(p, nl ? (size_t)(nl - p) : 0, "\"unique\":",
+				 9);
 		uint64_t id;
+		int i;
 
 		if (!nl || !u) {
-			good = false;
+			TH_LOG("line %zu is cut: %.80s", lines, p);
+			bad++;
 			break;
 		}
 		id = strtoull(u + 9, NULL, 10);
 		i = (int)(id / BASE) - 1;
 		if (i < 0 || i >= T || id % BASE != next[i]++)
-			good = false;
+			if (!bad++)
+				TH_LOG("line %zu: unique %" PRIu64 " out of "
+				       "order", lines, id);
 		p = nl + 1;
 	}
-	ok(good && lines == T * N,
-	   "%d threads x %d puts: %zu whole lines, each thread's in order",
-	   T, N, lines);
-	unlink(path);
+	EXPECT_EQ(0, bad);
+	EXPECT_EQ(T * N, lines);
 	free(got);
 }
 
-static void test_dev_full(void)
+TEST_F(sink, full_disk_drops_and_never_blocks)
 {
-	bool done;
-	enum { N = 2000 };
-	struct lag_event *ev = make_events(N, 1);
 	struct event_sink_stats st;
-	struct event_sink *s;
 	uint64_t slowest;
+	bool done;
 	int fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
 
-	if (fd < 0) {
-		skip("/dev/full: %s", strerror(errno));
-		free(ev);
-		return;
-	}
-	s = event_sink_open(fd, 0);
-	slowest = put_all(s, ev, N);
-	ok(slowest < 100 * MS, "/dev/full: slowest put %.0f us",
-	   (double)slowest / 1e3);
-	done = settled(s, N, &st);
-	ok(done && st.dropped == N && st.written == 0,
-	   "/dev/full: all %d dropped (dropped %" PRIu64 ", written %"
-	   PRIu64 ")", N, st.dropped, st.written);
-	ok(st.last_errno == ENOSPC, "/dev/full: last_errno is ENOSPC (%s)",
-	   strerror(st.last_errno));
-	event_sink_close(s);
-	free(ev);
+	if (fd < 0)
+		SKIP(return, "/dev/full: %s", strerror(errno));
+	self->ev = make_events(2000, 1);
+	self->n = 2000;
+	self->s = event_sink_open(fd, 0);
+	ASSERT_NE(NULL, self->s);
+	slowest = put_all(self->s, self->ev, self->n);
+	EXPECT_GT(100 * MS, slowest);
+	done = settled(self->s, self->n, &st);
+	/* all dropped, ENOSPC */
+	EXPECT_TRUE(done);
+	EXPECT_EQ(self->n, st.dropped);
+	EXPECT_EQ(0, st.written);
+	EXPECT_EQ(ENOSPC, st.last_errno) TH_LOG("%s", strerror(st.last_errno));
 }
 
 /*
@@ -397,82 +416,50 @@ static void test_dev_full(void)
  * fills, puts must still return at once and count drops. Then the reader
  * goes away: the writer gets EPIPE, not a fatal SIGPIPE, and close returns.
  */
-static void test_stuck_reader(void)
+TEST_F(sink, stuck_reader_then_gone)
 {
-	bool done;
-	enum { N = 10000 };
-	struct lag_event *ev = make_events(N, 1);
 	struct event_sink_stats st;
-	struct event_sink *s;
 	uint64_t t0, total, slowest;
-	int p[2];
+	bool done;
 
-	if (pipe2(p, O_CLOEXEC) != 0) {
-		skip("pipe: %s", strerror(errno));
-		free(ev);
-		return;
-	}
+	sink_on_pipe(_metadata, self, 10000, 4096);
 	/* Smaller pipe, fewer bytes to fill; failing is fine (older
 	 * kernels, limits): the default 64 KiB fills as well. */
-	(void)fcntl(p[1], F_SETPIPE_SZ, 4096);
-	s = event_sink_open(p[1], 4096);
-	t0 = now_ns();
-	slowest = put_all(s, ev, N);
-	total = now_ns() - t0;
-	event_sink_stats(s, &st);
-	ok(slowest < 100 * MS && total < 2000 * MS,
-	   "stuck reader: %d puts in %.1f ms, slowest %.0f us", N,
-	   (double)total / 1e6, (double)slowest / 1e3);
-	ok(st.dropped > 0, "stuck reader: dropped %" PRIu64 " > 0",
-	   st.dropped);
-	close(p[0]);
-	done = settled(s, N, &st);
-	ok(done && st.written + st.dropped == N,
-	   "reader gone: writer unblocked (written %" PRIu64 " dropped %"
-	   PRIu64 ")", st.written, st.dropped);
-	ok(st.last_errno == EPIPE, "reader gone: last_errno is EPIPE (%s)",
-	   strerror(st.last_errno));
-	event_sink_close(s);
-	ok(1, "still alive after EPIPE: close returned");
-	free(ev);
+	(void)fcntl(self->p[1], F_SETPIPE_SZ, 4096);
+	t0 = lag_now_ns();
+	slowest = put_all(self->s, self->ev, self->n);
+	total = lag_now_ns() - t0;
+	event_sink_stats(self->s, &st);
+	EXPECT_GT(100 * MS, slowest);
+	EXPECT_GT(2000 * MS, total);
+	EXPECT_LT(0, st.dropped);
+	/* the reader goes: the writer is unblocked */
+	close(self->p[0]);
+	self->p[0] = -1;
+	done = settled(self->s, self->n, &st);
+	EXPECT_TRUE(done);
+	EXPECT_EQ(self->n, st.written + st.dropped);
+	EXPECT_EQ(EPIPE, st.last_errno) TH_LOG("%s", strerror(st.last_errno));
+	/* still alive after EPIPE: close returns */
+	event_sink_close(self->s);
+	self->s = NULL;
 }
 
-static void test_epipe(void)
+TEST_F(sink, closed_pipe_drops_and_survives)
 {
-	bool done;
-	enum { N = 100 };
-	struct lag_event *ev = make_events(N, 1);
 	struct event_sink_stats st;
-	struct event_sink *s;
-	int p[2];
+	bool done;
 
-	if (pipe2(p, O_CLOEXEC) != 0) {
-		skip("pipe: %s", strerror(errno));
-		free(ev);
-		return;
-	}
-	close(p[0]);
-	s = event_sink_open(p[1], 0);
-	put_all(s, ev, N);
-	done = settled(s, N, &st);
-	ok(done && st.dropped == N && st.written == 0 &&
-	   st.last_errno == EPIPE,
-	   "closed pipe: all dropped, EPIPE, process not killed");
-	event_sink_close(s);
-	free(ev);
+	sink_on_pipe(_metadata, self, 100, 0);
+	close(self->p[0]);
+	self->p[0] = -1;
+	put_all(self->s, self->ev, self->n);
+	done = settled(self->s, self->n, &st);
+	/* all dropped, EPIPE, the process not killed */
+	EXPECT_TRUE(done);
+	EXPECT_EQ(self->n, st.dropped);
+	EXPECT_EQ(0, st.written);
+	EXPECT_EQ(EPIPE, st.last_errno);
 }
 
-int main(void)
-{
-	/* SIGPIPE must be survivable even at its default disposition. */
-	signal(SIGPIPE, SIG_DFL);
-	test_api_edges();
-	test_pipe_order();
-	test_file_close_flushes();
-	test_latency();
-	test_concurrent();
-	test_dev_full();
-	test_stuck_reader();
-	test_epipe();
-	return tap_done();
-}
+TEST_HARNESS_MAIN
