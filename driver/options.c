@@ -22,7 +22,7 @@ enum {
 	O_DIRECT, O_BUFFERED, O_ASYNC, O_NO_ASYNC, O_RW, O_QD, O_FILES,
 	O_BS, O_FUSE_DIO, O_NO_FUSE_DIO, O_HOLD, O_LIMIT, O_SEED, O_LAGFS,
 	O_QUIET, O_NO_NS, O_FUSE_OPTS, O_SVG, O_EXPLAIN, O_CLOSE,
-	O_NO_CLOSE, O_HELP, O_VERSION
+	O_NO_CLOSE, O_HELP, O_VERSION, O_BISECT_FIX
 };
 
 static const struct option longopts[] = {
@@ -33,6 +33,7 @@ static const struct option longopts[] = {
 	{ "mitigate", required_argument, NULL, O_MITIGATE },
 	{ "expect", required_argument, NULL, O_EXPECT },
 	{ "bisect", no_argument, NULL, O_BISECT },
+	{ "bisect-fix", no_argument, NULL, O_BISECT_FIX },
 	{ "json", required_argument, NULL, O_JSON },
 	{ "tap", no_argument, NULL, O_TAP },
 	{ "mount", required_argument, NULL, O_MOUNT },
@@ -71,8 +72,9 @@ void options_usage(FILE *to)
 "usage: lagrace [--scenario async-dio|exit-punt|chance]\n"
 "               [--engine uring|aio|sync|mixed] [--iterations N] [--jobs N]\n"
 "               [--mitigate none|retry|wait-release|lazy] [--expect race|clean]\n"
-"               [--bisect] [--json FILE|-] [--svg FILE] [--tap] [--quiet]\n"
-"               [--explain] [--mount DIR --log FILE --control SOCK] [--fusermount]\n"
+"               [--bisect|--bisect-fix] [--json FILE|-] [--svg FILE] [--tap]\n"
+"               [--quiet] [--explain] [--mount DIR --log FILE --control SOCK]\n"
+"               [--fusermount]\n"
 "       lagrace matrix [--iterations N] [--jobs N] [--fusermount] [--no-namespace]\n"
 "               [--lagfs PATH] [--limit DUR] [--hold DUR] [--seed N]\n"
 "       lagrace explain --json FILE --iteration N\n"
@@ -99,7 +101,8 @@ void options_usage(FILE *to)
 "Exit status: 0 when --expect is met (race: every iteration reproduced;\n"
 "clean: none showed a late release or EBUSY), 1 otherwise, 2 on usage\n"
 "errors (also an unwritable --json or --svg); --bisect: 0 none reproduced,\n"
-"1 one did, 125 could not run (for git bisect run).\n");
+"1 one did, 125 could not run (for git bisect run); --bisect-fix: 0 one\n"
+"reproduced, 1 none did (git bisect start --term-old=broken --term-new=fixed).\n");
 }
 
 static unsigned count(const char *opt, const char *s, unsigned min,
@@ -216,6 +219,9 @@ static void check(struct race_cfg *c)
 			    "(not --scenario %s)", c->scenario);
 	if (c->expect != EXPECT_NONE && c->bisect)
 		die_usage("--bisect and --expect exclude each other");
+	/* TAP judges each iteration; a fix's bisect asks whether any hit. */
+	if (c->bisect_fix && c->tap)
+		die_usage("--bisect-fix and --tap exclude each other");
 	if (c->tap && c->json_path && !strcmp(c->json_path, "-"))
 		die_usage("--json - and --tap both want standard output");
 }
@@ -255,6 +261,7 @@ void options_parse(int argc, char **argv, struct race_cfg *c)
 			else die_usage("--expect '%s': race or clean", optarg);
 			break;
 		case O_BISECT: c->bisect = true; break;
+		case O_BISECT_FIX: c->bisect = c->bisect_fix = true; break;
 		case O_JSON: c->json_path = optarg; break;
 		case O_TAP: c->tap = true; break;
 		case O_MOUNT: c->mount_dir = optarg; break;
