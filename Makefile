@@ -75,11 +75,15 @@ TEST_PROGS := $(B)/lagfs $(B)/lagrace $(UNIT_BIN) $(HELPER_BIN)
 # What the tests need besides the build: lagrace's SVG in headless
 # Chromium, the man pages with groff, fio and git on lagfs, clang for the
 # fuzzers, strace for killing lagfs mid-start, prove for TAP, file for the
-# static build.
+# static build; qemu, a static busybox and cpio for scripts/vm-run (other
+# kernels). busybox-static by its dpkg list: Debian's dynamic busybox
+# also has /bin/busybox.
+VM_DEPS := qemu-system-x86=/usr/bin/qemu-system-x86_64 cpio=/bin/cpio \
+	busybox-static=/var/lib/dpkg/info/busybox-static.list
 TEST_DEPS := chromium=/usr/bin/chromium groff=/usr/bin/groff \
 	man-db=/usr/bin/man fio=/usr/bin/fio git=/usr/bin/git \
 	clang=/usr/bin/clang python3=/usr/bin/python3 strace=/usr/bin/strace \
-	perl=/usr/bin/prove file=/usr/bin/file \
+	perl=/usr/bin/prove file=/usr/bin/file $(VM_DEPS) \
 	libclang-rt-14-dev=/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 
 .PHONY: all deps deps-test check check-unit check-integration test-progs \
