@@ -6,6 +6,8 @@
 #   make deps       installs missing Debian packages (as root), or prints the
 #                   apt-get command
 #   make static     statically linked lagfs and lagrace in build-static/
+#   make kernel-matrix  lagrace matrix on Debian's 6.1 and 6.12 under qemu
+#                   and on this kernel, one table (KERNELS=..., ITERATIONS=N)
 #   make V=1        shows the commands; DEVELOPER=1 (or a line DEVELOPER=1 in
 #                   config.mak) adds -Werror, as CI does
 CC      ?= cc
@@ -87,7 +89,7 @@ TEST_DEPS := chromium=/usr/bin/chromium groff=/usr/bin/groff \
 	libclang-rt-14-dev=/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 
 .PHONY: all deps deps-test check check-unit check-integration test-progs \
-	bench install clean repro check-sanitize fuzz static FORCE
+	bench install clean repro check-sanitize fuzz static kernel-matrix FORCE
 
 all: $(B)/lagfs $(B)/lagrace
 
@@ -139,6 +141,15 @@ fuzz: deps-test
 static: deps
 	@$(MAKE) --no-print-directory B=build-static STATIC=1 \
 		build-static/lagfs build-static/lagrace
+
+# scripts/kernel-matrix: each kernel's lagrace matrix in one table (README:
+# "Other kernels"). KERNELS: anything scripts/vm-run takes, or native.
+ITERATIONS ?= 20
+KERNELS    ?= 6.1 6.12 native
+kernel-matrix: deps
+	@scripts/install-deps $(VM_DEPS)
+	@$(MAKE) --no-print-directory all static
+	@scripts/kernel-matrix --iterations $(ITERATIONS) $(KERNELS)
 
 bench: deps
 	@scripts/install-deps fio=/usr/bin/fio
