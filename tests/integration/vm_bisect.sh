@@ -36,11 +36,7 @@ is "--bisect-fix --tap: a usage error" 2 \
 	"$(status "$LR" --bisect-fix --tap)"
 
 command -v git >/dev/null || { skip "no git"; done_testing; exit; }
-command -v cpio >/dev/null || { skip "no cpio (Debian package cpio)"; done_testing; exit; }
-if ! LC_ALL=C ldd /bin/busybox 2>&1 | grep -q 'not a dynamic executable\|statically linked'; then
-	skip "no statically linked /bin/busybox (Debian package busybox-static)"
-	done_testing; exit
-fi
+if why=$(guest_tools_missing); then skip "$why"; done_testing; exit; fi
 export VM_RUN_QEMU=$TOP/tests/helpers/fake-qemu
 export LAGFS_CACHE=$T/cache
 export FAKE_KERNEL=$TOP/tests/helpers/fake-kernel

@@ -13,9 +13,7 @@
 	skip_all "boots build-static's lagrace, not $BUILD's; make check boots it"
 command -v qemu-system-x86_64 >/dev/null ||
 	skip_all "no qemu-system-x86_64 (Debian package qemu-system-x86)"
-command -v cpio >/dev/null || skip_all "no cpio (Debian package cpio)"
-LC_ALL=C ldd /bin/busybox 2>&1 | grep -q 'not a dynamic executable\|statically linked' ||
-	skip_all "no statically linked /bin/busybox (Debian package busybox-static)"
+need_guest_tools
 VMRUN=$TOP/scripts/vm-run
 KERNEL=${LAGFS_TEST_KERNEL:-6.12}
 rel=$("$VMRUN" --kernel "$KERNEL" --fetch 2>"$T/fetch.err") ||

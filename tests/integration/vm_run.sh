@@ -8,9 +8,7 @@
 # SIGTERM.
 . "$(dirname "$0")/../lib.sh"
 need_fuse
-command -v cpio >/dev/null || skip_all "no cpio (Debian package cpio)"
-LC_ALL=C ldd /bin/busybox 2>&1 | grep -q 'not a dynamic executable\|statically linked' ||
-	skip_all "no statically linked /bin/busybox (Debian package busybox-static)"
+need_guest_tools
 VMRUN=$TOP/scripts/vm-run
 export VM_RUN_QEMU=$TOP/tests/helpers/fake-qemu
 export LAGFS_CACHE=$T/cache
@@ -62,6 +60,16 @@ ok "lagrace's header names the files as given" \
 	grep -q 'command: lagrace --iterations 2 --json r.json --svg=pic.svg$\|--json r.json --svg pic.svg$' "$T/plain.out"
 ok "it says how long the boot and the run took" \
 	grep -q '^vm-run: 6.0.0-fake: /init after [0-9.]* s, lagrace [0-9.]* s (tcg), exit 0$' "$T/plain.err"
+
+cp "$T/plain/r.json" "$T/earlier.json"
+vm explain --kernel "$T/broken.img" --accel tcg -- explain --json "$T/earlier.json" --iteration 1
+ok "lagrace explain reads its --json file, which goes into the guest" \
+	eval '[ "$(st explain)" = 0 ] && grep -q "iteration #1" "$T/explain.out"'
+
+vm quote --kernel "$T/broken.img" --accel tcg -- --iterations 1 --quiet \
+	--json "it's a \"name\".json"
+ok "a file name with quotes and spaces comes back as given" \
+	python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/quote/it's a \"name\".json"
 
 vm expect --kernel "$T/broken.img" --accel tcg -- --iterations 1 --expect clean
 check "lagrace's exit status 1 (--expect clean, the race reproduced) is ours" \
