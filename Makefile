@@ -148,7 +148,7 @@ ITERATIONS ?= 20
 KERNELS    ?= 6.1 6.12 native
 kernel-matrix: deps
 	@scripts/install-deps $(VM_DEPS)
-	@$(MAKE) --no-print-directory all static
+	@$(MAKE) --no-print-directory all static >&2
 	@scripts/kernel-matrix --iterations $(ITERATIONS) $(KERNELS)
 
 bench: deps
