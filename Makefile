@@ -6,6 +6,8 @@
 #   make deps       installs missing Debian packages (as root), or prints the
 #                   apt-get command
 #   make static     statically linked lagfs and lagrace in build-static/
+#   make kernel-matrix  lagrace matrix on Debian's 6.1 and 6.12 under qemu
+#                   and on this kernel, one table (KERNELS=..., ITERATIONS=N)
 #   make V=1        shows the commands; DEVELOPER=1 (or a line DEVELOPER=1 in
 #                   config.mak) adds -Werror, as CI does
 CC      ?= cc
@@ -75,15 +77,19 @@ TEST_PROGS := $(B)/lagfs $(B)/lagrace $(UNIT_BIN) $(HELPER_BIN)
 # What the tests need besides the build: lagrace's SVG in headless
 # Chromium, the man pages with groff, fio and git on lagfs, clang for the
 # fuzzers, strace for killing lagfs mid-start, prove for TAP, file for the
-# static build.
+# static build; qemu, a static busybox and cpio for scripts/vm-run (other
+# kernels). busybox-static by its dpkg list: Debian's dynamic busybox
+# also has /bin/busybox.
+VM_DEPS := qemu-system-x86=/usr/bin/qemu-system-x86_64 cpio=/bin/cpio \
+	busybox-static=/var/lib/dpkg/info/busybox-static.list
 TEST_DEPS := chromium=/usr/bin/chromium groff=/usr/bin/groff \
 	man-db=/usr/bin/man fio=/usr/bin/fio git=/usr/bin/git \
 	clang=/usr/bin/clang python3=/usr/bin/python3 strace=/usr/bin/strace \
-	perl=/usr/bin/prove file=/usr/bin/file \
+	perl=/usr/bin/prove file=/usr/bin/file $(VM_DEPS) \
 	libclang-rt-14-dev=/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 
 .PHONY: all deps deps-test check check-unit check-integration test-progs \
-	bench install clean repro check-sanitize fuzz static FORCE
+	bench install clean repro check-sanitize fuzz static kernel-matrix FORCE
 
 all: $(B)/lagfs $(B)/lagrace
 
@@ -135,6 +141,15 @@ fuzz: deps-test
 static: deps
 	@$(MAKE) --no-print-directory B=build-static STATIC=1 \
 		build-static/lagfs build-static/lagrace
+
+# scripts/kernel-matrix: each kernel's lagrace matrix in one table (README:
+# "Other kernels"). KERNELS: anything scripts/vm-run takes, or native.
+ITERATIONS ?= 20
+KERNELS    ?= 6.1 6.12 native
+kernel-matrix: deps
+	@scripts/install-deps $(VM_DEPS)
+	@$(MAKE) --no-print-directory all static >&2
+	@scripts/kernel-matrix --iterations $(ITERATIONS) $(KERNELS)
 
 bench: deps
 	@scripts/install-deps fio=/usr/bin/fio

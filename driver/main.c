@@ -100,8 +100,11 @@ static int exit_status(const struct race_cfg *c, const struct summary *s,
 {
 	bool ran = s->iterations > s->errors;
 
+	if (c->bisect && !ran)
+		return 125;
+	/* --bisect-fix: a hit is the old behaviour, git bisect's "old" */
 	if (c->bisect)
-		return !ran ? 125 : s->hits ? 1 : 0;
+		return (s->hits ? 1 : 0) ^ c->bisect_fix;
 	if (stopped)
 		return 1;
 	/* hits: iterations that reproduce (verdict_hit) */

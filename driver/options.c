@@ -58,6 +58,8 @@ static const struct race_opt opts[] = {
 	       "exit 0 only if every iteration reproduced (race) or none "
 	       "showed a late release or EBUSY (clean)"),
 	FLAG("bisect", bisect, true, "exit status for git bisect run"),
+	FLAG("bisect-fix", bisect_fix, true, "exit status for git bisect run "
+	     "on a fix: a hit is the old behaviour"),
 	STRING("json", json_path, "FILE|-", "write the results as JSON"),
 	STRING("svg", svg_path, "FILE", "draw the iterations' timelines"),
 	FLAG("tap", tap, true, "TAP on standard output"),
@@ -308,7 +310,11 @@ static void check(const struct race_cfg *c)
 		die_usage("--close-in-flight needs IO that lagfs holds "
 			  "(not --scenario %s)", scenario_names[c->scenario]);
 	if (c->expect != EXPECT_NONE && c->bisect)
-		die_usage("--bisect and --expect exclude each other");
+		die_usage("--%s and --expect exclude each other",
+			  c->bisect_fix ? "bisect-fix" : "bisect");
+	/* TAP judges each iteration; a fix's bisect asks whether any hit. */
+	if (c->bisect_fix && c->tap)
+		die_usage("--bisect-fix and --tap exclude each other");
 	if (c->tap && c->json_path && !strcmp(c->json_path, "-"))
 		die_usage("--json - and --tap both want standard output");
 }
@@ -342,6 +348,10 @@ void options_parse(int argc, char **argv, struct race_cfg *c)
 			memcpy((char *)c + opts[i].off,
 			       (char *)&g.cfg + opts[i].off, opts[i].size);
 	scenario_lagfs_rules(c);
+	/* --bisect-fix is --bisect with the meaning of a hit turned round:
+	 * 125 for a run that could not run stays as it is. */
+	if (c->bisect_fix)
+		c->bisect = true;
 	check(c);
 	if (c->explain)
 		explain_one(c, given(&g, "iterations"), given(&g, "jobs"));
@@ -460,5 +470,6 @@ void options_usage(FILE *to)
 "Exit status: 0 when --expect is met (race: every iteration reproduced;\n"
 "clean: none showed a late release or EBUSY), 1 otherwise, 2 on usage\n"
 "errors (also an unwritable --json or --svg); --bisect: 0 none reproduced,\n"
-"1 one did, 125 could not run (for git bisect run).\n");
+"1 one did, 125 could not run (for git bisect run); --bisect-fix: 0 one\n"
+"reproduced, 1 none did (git bisect start --term-old=broken --term-new=fixed).\n");
 }

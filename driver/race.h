@@ -65,6 +65,8 @@ struct race_cfg {
 	unsigned iterations, jobs;
 	enum expect expect;
 	bool bisect, tap, fusermount, quiet, no_namespace;
+	bool bisect_fix;               /* --bisect-fix: a hit is the old
+					* behaviour (sets bisect too) */
 	const char *json_path;
 	const char *svg_path;          /* --svg: the timeline picture */
 	bool explain;                  /* --explain: narrate one iteration */

@@ -37,6 +37,22 @@ need_fuse() {
 	skip_all "uid $(id -u) cannot open /dev/fuse ($(stat -c 'mode %a, owner %U' /dev/fuse 2>/dev/null || echo missing)); as root: chmod 0666 /dev/fuse"
 }
 
+# guest_tools_missing: says what scripts/vm-run lacks here to build a guest
+# (cpio, a statically linked busybox), and fails when nothing is missing.
+guest_tools_missing() {
+	if ! command -v cpio >/dev/null; then
+		echo "no cpio (Debian package cpio)"
+	elif ! LC_ALL=C ldd /bin/busybox 2>&1 | grep -q 'not a dynamic executable\|statically linked'; then
+		echo "no statically linked /bin/busybox (Debian package busybox-static)"
+	else
+		return 1
+	fi
+}
+need_guest_tools() {
+	local why
+	if why=$(guest_tools_missing); then skip_all "$why"; fi
+}
+
 _cleanup() {
 	local m p
 	for m in "${_mnts[@]}"; do
