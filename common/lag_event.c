@@ -62,6 +62,50 @@ void lag_event_set_ev(struct lag_event *e, const char *ev)
 		snprintf(e->op, sizeof(e->op), "%s", ev ? ev : "");
 }
 
+/* ---- the fields ------------------------------------------------------- */
+
+/*
+ * One table per group of keys, in the documented order, for both the
+ * writer and the reader, so the two cannot disagree about a key.
+ * K_EV: "ev", written from kind (and op); read into a buffer of its own
+ * and then parsed into kind (and op), once the "op" key is read.
+ * K_PATH: "path", with "path_hex" after the mandatory keys when lossy.
+ * K_FLAG: an int written as 1 when it is set. K_OP: a string not written
+ * for an answer, whose op is its "ev".
+ */
+enum kind { K_U64, K_I64, K_U32, K_INT, K_FLAG, K_STR, K_OP, K_PATH, K_EV };
+
+struct field {
+	const char *key;
+	enum kind kind;
+	size_t off;     /* in struct lag_event; K_EV: in its buffer */
+	size_t size;    /* K_STR, K_OP, K_EV: buffer size, NUL included */
+};
+
+/* A member of struct lag_event and its key, which has the member's name. */
+#define F(member, kind) \
+	{ #member, kind, offsetof(struct lag_event, member), \
+	  sizeof(((struct lag_event *)0)->member) }
+
+/* Mandatory, so the first missing one is named. */
+static const struct field mandatory[] = {
+	F(t_ns, K_U64), { "ev", K_EV, 0, sizeof(((struct lag_event *)0)->op) },
+	F(unique, K_U64), F(pid, K_I64), F(uid, K_U32), F(ino, K_U64),
+	F(fh, K_U64), F(path, K_PATH), F(flags, K_I64), F(result, K_I64),
+	F(delay_ns, K_I64),
+};
+
+/* Written only when set (non-zero, non-empty). */
+static const struct field optional[] = {
+	F(path_cut, K_FLAG), F(op, K_OP), F(how, K_STR), F(hold, K_INT),
+	F(open_t_ns, K_U64), F(detail, K_STR),
+};
+
+static bool is_str(enum kind kind)
+{
+	return kind == K_STR || kind == K_OP || kind == K_EV;
+}
+
 /* ---- writing ---------------------------------------------------------- */
 
 static const char hex_digits[] = "0123456789abcdef";
@@ -179,9 +223,6 @@ static void put_hex(struct out *o, const char *s, size_t n)
 	put_c(o, '"');
 }
 
-/* key is a literal with its punctuation: ",\"fh\":" */
-#define KEY(o, k) put(o, k, sizeof(k) - 1)
-
 static void put_cstr(struct out *o, const char *s, size_t size)
 {
 	put_str(o, s, strnlen(s, size));
@@ -195,30 +236,46 @@ static size_t path_len(const struct lag_event *e)
 	return e->path_len < LAG_PATH_MAX ? e->path_len : LAG_PATH_MAX;
 }
 
-static void put_optional(struct out *o, const struct lag_event *e)
+/* sep: '{' for the first key, ',' for the others */
+static void put_key(struct out *o, char sep, const char *key)
 {
-	if (e->path_cut)
-		KEY(o, ",\"path_cut\":1");
-	/* an answer's op is its "ev" */
-	if (e->op[0] && e->kind != LAG_EV_ANSWER) {
-		KEY(o, ",\"op\":");
-		put_cstr(o, e->op, sizeof(e->op));
+	put_c(o, sep);
+	put_c(o, '"');
+	put(o, key, strlen(key));
+	put(o, "\":", 2);
+}
+
+/* The field's value; for the path, returns whether it was lossy. */
+static bool put_value(struct out *o, const struct field *f,
+		      const struct lag_event *e)
+{
+	const char *m = (const char *)e + f->off;
+
+	switch (f->kind) {
+	case K_U64: put_u64(o, *(const uint64_t *)m); break;
+	case K_I64: put_i64(o, *(const int64_t *)m); break;
+	case K_U32: put_u64(o, *(const uint32_t *)m); break;
+	case K_INT: put_i64(o, *(const int *)m); break;
+	case K_FLAG: put_c(o, '1'); break;
+	case K_STR:
+	case K_OP: put_cstr(o, m, f->size); break;
+	case K_EV: put_cstr(o, lag_event_ev(e), f->size); break;
+	case K_PATH: return put_str(o, e->path, path_len(e));
 	}
-	if (e->how[0]) {
-		KEY(o, ",\"how\":");
-		put_cstr(o, e->how, sizeof(e->how));
-	}
-	if (e->hold) {
-		KEY(o, ",\"hold\":");
-		put_i64(o, e->hold);
-	}
-	if (e->open_t_ns) {
-		KEY(o, ",\"open_t_ns\":");
-		put_u64(o, e->open_t_ns);
-	}
-	if (e->detail[0]) {
-		KEY(o, ",\"detail\":");
-		put_cstr(o, e->detail, sizeof(e->detail));
+	return false;
+}
+
+static bool is_set(const struct field *f, const struct lag_event *e)
+{
+	const char *m = (const char *)e + f->off;
+
+	switch (f->kind) {
+	case K_U64: return *(const uint64_t *)m;
+	case K_INT:
+	case K_FLAG: return *(const int *)m;
+	case K_OP: return m[0] && e->kind != LAG_EV_ANSWER;
+	case K_STR: return m[0];
+	default: return true;   /* the mandatory kinds */
 	}
 }
 
@@ -226,37 +283,24 @@ static void put_optional(struct out *o, const struct lag_event *e)
 size_t lag_event_format(const struct lag_event *e, char *buf, size_t cap)
 {
 	struct out o = { buf, buf + cap, false };
-	size_t plen = path_len(e);
+	bool lossy = false;
 
 	if (!buf || !cap)
 		return 0;
-	KEY(&o, "{\"t_ns\":");
-	put_u64(&o, e->t_ns);
-	KEY(&o, ",\"ev\":");
-	put_cstr(&o, lag_event_ev(e), sizeof(e->op));
-	KEY(&o, ",\"unique\":");
-	put_u64(&o, e->unique);
-	KEY(&o, ",\"pid\":");
-	put_i64(&o, e->pid);
-	KEY(&o, ",\"uid\":");
-	put_u64(&o, e->uid);
-	KEY(&o, ",\"ino\":");
-	put_u64(&o, e->ino);
-	KEY(&o, ",\"fh\":");
-	put_u64(&o, e->fh);
-	KEY(&o, ",\"path\":");
-	bool lossy = put_str(&o, e->path, plen);
-	KEY(&o, ",\"flags\":");
-	put_i64(&o, e->flags);
-	KEY(&o, ",\"result\":");
-	put_i64(&o, e->result);
-	KEY(&o, ",\"delay_ns\":");
-	put_i64(&o, e->delay_ns);
-	if (lossy) {
-		KEY(&o, ",\"path_hex\":");
-		put_hex(&o, e->path, plen);
+	for (size_t i = 0; i < ARRAY_SIZE(mandatory); i++) {
+		put_key(&o, i ? ',' : '{', mandatory[i].key);
+		lossy |= put_value(&o, &mandatory[i], e);
 	}
-	put_optional(&o, e);
+	if (lossy) {
+		put_key(&o, ',', "path_hex");
+		put_hex(&o, e->path, path_len(e));
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(optional); i++) {
+		if (!is_set(&optional[i], e))
+			continue;
+		put_key(&o, ',', optional[i].key);
+		put_value(&o, &optional[i], e);
+	}
 	put(&o, "}\n", 3);
 	if (o.full)
 		return 0;
@@ -285,45 +329,6 @@ void lag_event_set_path(struct lag_event *e, const char *path, size_t len)
 
 /* ---- reading ---------------------------------------------------------- */
 
-/* K_EV: a string, read into a buffer of its own and then parsed into
- * kind (and op), once the "op" key is read. */
-enum kind { K_U64, K_I64, K_U32, K_INT, K_STR, K_PATH, K_EV };
-
-struct field {
-	const char *key;
-	enum kind kind;
-	size_t off;     /* in struct lag_event; K_EV: in its buffer */
-	size_t size;    /* K_STR, K_EV: buffer size, NUL included */
-};
-
-#define F(key, kind, member) \
-	{ #key, kind, offsetof(struct lag_event, member), \
-	  sizeof(((struct lag_event *)0)->member) }
-
-/* Mandatory, in the documented order, so the first missing one is named. */
-static const struct field mandatory[] = {
-	F(t_ns, K_U64, t_ns),
-	{ "ev", K_EV, 0, sizeof(((struct lag_event *)0)->op) },
-	F(unique, K_U64, unique),
-	F(pid, K_I64, pid),
-	F(uid, K_U32, uid),
-	F(ino, K_U64, ino),
-	F(fh, K_U64, fh),
-	F(path, K_PATH, path),
-	F(flags, K_I64, flags),
-	F(result, K_I64, result),
-	F(delay_ns, K_I64, delay_ns),
-};
-
-static const struct field optional[] = {
-	F(path_cut, K_INT, path_cut),
-	F(op, K_STR, op),
-	F(how, K_STR, how),
-	F(hold, K_INT, hold),
-	F(open_t_ns, K_U64, open_t_ns),
-	F(detail, K_STR, detail),
-};
-
 /* Whether an integer fits the field; json-c clamps what is beyond 64 bits. */
 static bool int_fits(enum kind kind, int64_t s, uint64_t u)
 {
@@ -331,7 +336,8 @@ static bool int_fits(enum kind kind, int64_t s, uint64_t u)
 	case K_U64: return s >= 0;
 	case K_U32: return s >= 0 && u <= UINT32_MAX;
 	case K_I64: return s < 0 || u <= INT64_MAX;
-	case K_INT: return s >= INT_MIN && s <= INT_MAX;
+	case K_INT:
+	case K_FLAG: return s >= INT_MIN && s <= INT_MAX;
 	default: return false;
 	}
 }
@@ -385,7 +391,7 @@ static int get_field(struct json_object *v, const struct field *f,
 	const char *s;
 	size_t n;
 
-	if (f->kind != K_STR && f->kind != K_EV)
+	if (!is_str(f->kind))
 		return get_int(v, f, base, err, errlen);
 	if (get_bytes(v, f->key, f->size - 1, &s, &n, err, errlen))
 		return -1;

@@ -38,11 +38,8 @@ void narrate_wrapf(FILE *out, const char *prefix, const char *cont,
 		   const char *fmt, ...)
 {
 	char buf[1024];
-	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
+	VA_FORMAT(buf, fmt);
 	narrate_wrap(out, prefix, cont, buf);
 }
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base.h"
 #include "scenario.h"
 #include "story.h"
 #include "verdict.h"
@@ -125,11 +126,8 @@ static void text(struct out *o, double x, double y, const char *attrs,
 		 const char *fmt, ...)
 {
 	char buf[512];
-	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
+	VA_FORMAT(buf, fmt);
 	put(o, "<text x=\"%.1f\" y=\"%.1f\" %s>", x, y, attrs);
 	put_esc(o, buf);
 	put(o, "</text>\n");

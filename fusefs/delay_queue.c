@@ -25,7 +25,6 @@
 #endif
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +35,7 @@
 #include "clock.h"
 #include "duration.h"
 #include "mono_cond.h"
+#include "quiet_thread.h"
 #include "xpthread.h"
 
 #define DQ_HEAP_MIN 64
@@ -367,28 +367,16 @@ static void dq_fini_sync(struct delay_queue *q)
 	mono_lock_destroy(&q->lock, &q->timer_cv);
 }
 
-/*
- * Our threads run with every signal blocked: process signals (SIGINT,
- * SIGTERM for unmounting) must reach the threads that expect them, not a
- * timer sleeping in a condvar. They inherit the mask from the creator.
- */
 static int dq_start_threads(struct delay_queue *q, unsigned nworkers)
 {
-	sigset_t all, old;
-	int rc;
+	int rc = 0;
 
-	sigfillset(&all);
-	rc = pthread_sigmask(SIG_SETMASK, &all, &old);
-	if (rc)
-		return rc;
-	rc = 0;
 	while (rc == 0 && q->nworkers < nworkers) {
-		rc = pthread_create(&q->workers[q->nworkers], NULL,
-				    worker_main, q);
+		rc = quiet_thread_start(&q->workers[q->nworkers], worker_main,
+					q);
 		if (rc == 0)
 			q->nworkers++;
 	}
-	pthread_check(pthread_sigmask(SIG_SETMASK, &old, NULL), "pthread_sigmask");
 	return rc;
 }
 
@@ -418,26 +406,21 @@ struct delay_queue *dq_create(unsigned nworkers)
 	if (!q)
 		return NULL;
 	q->workers = calloc(nworkers, sizeof(*q->workers));
-	if (!q->workers) {
-		rc = ENOMEM;
-		goto err_free;
+	rc = q->workers ? dq_init_sync(q) : ENOMEM;
+	if (rc) {
+		free(q->workers);
+		free(q);
+		errno = rc;
+		return NULL;
 	}
-	rc = dq_init_sync(q);
-	if (rc)
-		goto err_free;
 	rc = dq_start_threads(q, nworkers);
 	if (rc) {
-		dq_stop_threads(q);
-		dq_fini_sync(q);
-		goto err_free;
+		/* stops the workers that did start; nothing is parked yet */
+		dq_destroy(q);
+		errno = rc;
+		return NULL;
 	}
 	return q;
-
-err_free:
-	free(q->workers);
-	free(q);
-	errno = rc;
-	return NULL;
 }
 
 /* Next item for dq_destroy: due ones first, then by deadline. */

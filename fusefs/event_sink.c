@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +28,7 @@
 
 #include "event_sink.h"
 #include "mono_cond.h"
+#include "quiet_thread.h"
 #include "xpthread.h"
 
 #define SINK_DEFAULT_BYTES (8u << 20)
@@ -217,25 +217,6 @@ static void *writer_main(void *arg)
 
 /* ---- API ----------------------------------------------------------------- */
 
-static int sink_start(struct event_sink *s)
-{
-	sigset_t all, old;
-	int rc;
-
-	/*
-	 * Block every signal in the writer (it inherits our mask): SIGPIPE
-	 * so a vanished log reader gives EPIPE instead of killing lagfs, and
-	 * the rest so process signals go to threads that handle them.
-	 */
-	sigfillset(&all);
-	rc = pthread_sigmask(SIG_SETMASK, &all, &old);
-	if (rc)
-		return rc;
-	rc = pthread_create(&s->writer, NULL, writer_main, s);
-	pthread_check(pthread_sigmask(SIG_SETMASK, &old, NULL), "pthread_sigmask");
-	return rc;
-}
-
 struct event_sink *event_sink_open(int fd, size_t buf_bytes)
 {
 	struct event_sink *s;
@@ -263,7 +244,8 @@ struct event_sink *event_sink_open(int fd, size_t buf_bytes)
 	rc = mono_lock_init(&s->lock, &s->cv);
 	if (rc)
 		goto err_free;
-	rc = sink_start(s);
+	/* quiet: a vanished log reader gives EPIPE, not a SIGPIPE */
+	rc = quiet_thread_start(&s->writer, writer_main, s);
 	if (rc) {
 		mono_lock_destroy(&s->lock, &s->cv);
 		goto err_free;

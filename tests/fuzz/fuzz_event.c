@@ -26,21 +26,17 @@
 #define _GNU_SOURCE
 #endif
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base.h"
 #include "lag_event.h"
 
-#define CHECK(cond)                                                        \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			fprintf(stderr, "fuzz_event: check failed: %s (%s:%d)\n", \
-				#cond, __FILE__, __LINE__);                \
-			abort();                                           \
-		}                                                          \
-	} while (0)
+#define FUZZ_NAME "fuzz_event"
+#include "fuzz.h"
 
 /* Strings in a parsed event are NUL-terminated within their arrays. */
 static void check_parsed(const struct lag_event *e)
@@ -60,15 +56,72 @@ static void diff(const char *field, const char *a, const char *b)
 	abort();
 }
 
-#define SAME_INT(a, b, f)                                                  \
-	do {                                                               \
-		if ((a)->f != (b)->f) {                                    \
-			char x[32], y[32];                                 \
-			snprintf(x, sizeof(x), "%lld", (long long)(a)->f); \
-			snprintf(y, sizeof(y), "%lld", (long long)(b)->f); \
-			diff(#f, x, y);                                    \
-		}                                                          \
-	} while (0)
+/*
+ * The integer fields, for comparing and for making an event of the input:
+ * where in the event, how wide (4 or 8 bytes) and whether signed. The
+ * first ones are taken from the input, in this order and width; kind and
+ * path_len follow from ev and the path.
+ */
+struct int_field {
+	const char *name;
+	size_t off, size;
+	bool is_signed;
+};
+
+#define INT_FIELD(f)                                                       \
+	{ #f, offsetof(struct lag_event, f),                               \
+	  sizeof(((struct lag_event *)0)->f),                              \
+	  (__typeof__(((struct lag_event *)0)->f))-1 < 0 }
+
+static const struct int_field ints[] = {
+	INT_FIELD(t_ns), INT_FIELD(unique), INT_FIELD(pid), INT_FIELD(uid),
+	INT_FIELD(ino), INT_FIELD(fh), INT_FIELD(flags), INT_FIELD(result),
+	INT_FIELD(delay_ns), INT_FIELD(hold), INT_FIELD(open_t_ns),
+	/* not taken from the input */
+	INT_FIELD(kind), INT_FIELD(path_len),
+};
+#define N_TAKEN (ARRAY_SIZE(ints) - 2)
+
+static long long int_get(const struct lag_event *e, const struct int_field *f)
+{
+	const char *p = (const char *)e + f->off;
+	int64_t s64;
+	int32_t s32;
+	uint32_t u32;
+
+	if (f->size == 8) {
+		memcpy(&s64, p, 8);
+		return s64;
+	}
+	if (f->is_signed) {
+		memcpy(&s32, p, 4);
+		return s32;
+	}
+	memcpy(&u32, p, 4);
+	return u32;
+}
+
+/* The low f->size bytes of v, as a cast to the field's type keeps them. */
+static void int_set(struct lag_event *e, const struct int_field *f,
+		    uint64_t v)
+{
+	uint32_t v32 = (uint32_t)v;
+
+	memcpy((char *)e + f->off, f->size == 8 ? (void *)&v : (void *)&v32,
+	       f->size);
+}
+
+static void same_int(const struct lag_event *a, const struct lag_event *b,
+		     const struct int_field *f)
+{
+	char x[32], y[32];
+
+	if (int_get(a, f) == int_get(b, f))
+		return;
+	snprintf(x, sizeof(x), "%lld", int_get(a, f));
+	snprintf(y, sizeof(y), "%lld", int_get(b, f));
+	diff(f->name, x, y);
+}
 
 #define SAME_STR(a, b, f)                                                  \
 	do {                                                               \
@@ -80,25 +133,14 @@ static void diff(const char *field, const char *a, const char *b)
  * writer writes any non-zero path_cut as 1). */
 static void same_event(const struct lag_event *a, const struct lag_event *b)
 {
-	SAME_INT(a, b, t_ns);
-	SAME_INT(a, b, kind);
+	for (size_t i = 0; i < ARRAY_SIZE(ints); i++)
+		same_int(a, b, &ints[i]);
 	if (strcmp(lag_event_ev(a), lag_event_ev(b)))
 		diff("ev", lag_event_ev(a), lag_event_ev(b));
-	SAME_INT(a, b, unique);
-	SAME_INT(a, b, pid);
-	SAME_INT(a, b, uid);
-	SAME_INT(a, b, ino);
-	SAME_INT(a, b, fh);
-	SAME_INT(a, b, path_len);
 	if (memcmp(a->path, b->path, a->path_len))
 		diff("path", a->path, b->path);
-	SAME_INT(a, b, flags);
-	SAME_INT(a, b, result);
-	SAME_INT(a, b, delay_ns);
 	SAME_STR(a, b, op);
 	SAME_STR(a, b, how);
-	SAME_INT(a, b, hold);
-	SAME_INT(a, b, open_t_ns);
 	SAME_STR(a, b, detail);
 	if (!a->path_cut != !b->path_cut)
 		diff("path_cut", a->path_cut ? "set" : "0",
@@ -211,17 +253,8 @@ static void from_bytes(const uint8_t *data, size_t size)
 
 	CHECK(e);
 	lag_event_init(e, LAG_EV_ANSWER);
-	e->t_ns = take(&r, 8);
-	e->unique = take(&r, 8);
-	e->pid = (int64_t)take(&r, 8);
-	e->uid = (uint32_t)take(&r, 4);
-	e->ino = take(&r, 8);
-	e->fh = take(&r, 8);
-	e->flags = (int64_t)take(&r, 8);
-	e->result = (int64_t)take(&r, 8);
-	e->delay_ns = (int64_t)take(&r, 8);
-	e->hold = (int)(int32_t)take(&r, 4);
-	e->open_t_ns = take(&r, 8);
+	for (size_t i = 0; i < N_TAKEN; i++)
+		int_set(e, &ints[i], take(&r, ints[i].size));
 	take_str(&r, ev, sizeof(ev));
 	take_str(&r, e->op, sizeof(e->op));
 	/* a kind's name, or an op's: an answer, whose op is its ev */

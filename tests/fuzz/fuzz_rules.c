@@ -39,19 +39,14 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "base.h"
 #include "duration.h"
 #include "rules.h"
 
-#define ERR_LEN 512	/* what the loader gives rule_set_add_line */
+#define FUZZ_NAME "fuzz_rules"
+#include "fuzz.h"
 
-#define CHECK(cond)                                                        \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			fprintf(stderr, "fuzz_rules: check failed: %s (%s:%d)\n", \
-				#cond, __FILE__, __LINE__);                \
-			abort();                                           \
-		}                                                          \
-	} while (0)
+#define ERR_LEN 512	/* what the loader gives rule_set_add_line */
 
 static bool is_blank(char c)
 {
@@ -181,15 +176,16 @@ static const char *const match_paths[] = {
 	"/#hash", "/logs/x.log", "/held.dat", "/a\\b", "/.hidden/[x]",
 };
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
+/* rules.h's promise, as it says it: the rule's op is any (-1) or op, and
+ * it has no glob or the glob matches the path (an op without a path has
+ * none to match). */
 static bool ref_matches(const struct rule *r, int op, const char *path)
 {
-	if (r->op != -1 && r->op != op)
-		return false;
-	if (!r->path_glob)
-		return true;
-	return path && fnmatch(r->path_glob, path, 0) == 0;
+	bool op_ok = r->op == -1 || r->op == op;
+	bool path_ok = !r->path_glob ||
+		       (path && fnmatch(r->path_glob, path, 0) == 0);
+
+	return op_ok && path_ok;
 }
 
 static void check_match(const struct rule_set *rs, int op, const char *path)
@@ -277,10 +273,10 @@ static void check_set(const struct rule_set *rs, const uint8_t *data,
 	/* a path made of the input too, so globs can meet what they expect */
 	for (size_t i = 0; i < size && i < 64 && data[i] && data[i] != '\n'; i++)
 		input_path[i + 1] = (char)data[i];
-	for (size_t o = 0; o < N(match_ops); o++) {
+	for (size_t o = 0; o < ARRAY_SIZE(match_ops); o++) {
 		check_match(rs, match_ops[o], NULL);
 		check_match(rs, match_ops[o], input_path);
-		for (size_t p = 0; p < N(match_paths); p++)
+		for (size_t p = 0; p < ARRAY_SIZE(match_paths); p++)
 			check_match(rs, match_ops[o], match_paths[p]);
 	}
 

@@ -793,41 +793,65 @@ static void op_rmdir(void)
 	drop_tree(p.s);
 }
 
-/* Unlink what a subdirectory holds (directories in it stay), then rmdir. */
-static void op_empty_rmdir(void)
+/*
+ * Call fn for each entry of directory dir but "." and "..", with its path
+ * as the model names it ("f1" in ".", "d0/f1" in "d0"). Errors go through
+ * sys(); -1 when dir cannot be opened.
+ */
+static int each_entry(const char *dir,
+		      void (*fn)(const char *path, const struct dirent *e,
+				 void *arg),
+		      void *arg)
 {
-	struct name d = pick_subdir();
-	DIR *dp = opendir(d.s);
+	DIR *dp = opendir(dir);
 	struct dirent *e;
 
-	if (!dp) {
-		sys(-1, "opendir", d.s);
-		return;
-	}
+	if (!dp)
+		return (int)sys(-1, "opendir", dir);
 	for (;;) {
-		char path[NAME_LEN + 256 + 2];
-		struct node *n;
+		char path[2 * NAME_LEN + 256];
 
 		errno = 0;
 		e = readdir(dp);
 		if (!e) {
 			if (errno)
-				sys(-1, "readdir", d.s);
+				sys(-1, "readdir", dir);
 			break;
 		}
-		if (e->d_type == DT_DIR)
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", d.s, e->d_name);
-		if (sys(unlink(path), "unlink", path) < 0)
-			continue;
-		n = find(path);
-		if (n)
-			drop_name(n);
+		if (!strcmp(dir, "."))
+			snprintf(path, sizeof(path), "%s", e->d_name);
 		else
-			mismatch("unlink %s: a name the model does not have",
-				 path);
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		fn(path, e, arg);
 	}
-	sys(closedir(dp), "closedir", d.s);
+	sys(closedir(dp), "closedir", dir);
+	return 0;
+}
+
+static void unlink_entry(const char *path, const struct dirent *e,
+			 void *arg)
+{
+	struct node *n;
+
+	(void)arg;
+	if (e->d_type == DT_DIR || sys(unlink(path), "unlink", path) < 0)
+		return;
+	n = find(path);
+	if (n)
+		drop_name(n);
+	else
+		mismatch("unlink %s: a name the model does not have", path);
+}
+
+/* Unlink what a subdirectory holds (directories in it stay), then rmdir. */
+static void op_empty_rmdir(void)
+{
+	struct name d = pick_subdir();
+
+	if (each_entry(d.s, unlink_entry, NULL) < 0)
+		return;
 	if (sys(rmdir(d.s), "rmdir", d.s) == 0)
 		drop_tree(d.s);
 }
@@ -903,49 +927,35 @@ static void op_xattr(void)
 			 p.s, key, n, len);
 }
 
+struct listing {
+	const char *dir;
+	bool *seen;		/* indexed like S.nodes */
+};
+
+static void see_entry(const char *path, const struct dirent *e, void *arg)
+{
+	struct listing *l = arg;
+	struct node *n = find(path);
+
+	if (n)
+		l->seen[n - S.nodes] = true;
+	else if (e->d_type == DT_REG || e->d_type == DT_LNK)
+		mismatch("readdir %s: lists %s, not in the model", l->dir,
+			 path);
+}
+
 static void op_readdir(void)
 {
 	struct name d = chance(3) ? (struct name){ "." } : pick_subdir();
-	DIR *dp = opendir(d.s);
-	struct dirent *e;
-	bool *seen;
+	size_t size = (S.nnodes + 1) * sizeof(bool);
+	struct listing l = { d.s, memset(xrealloc(NULL, size), 0, size) };
 
-	if (!dp) {
-		sys(-1, "opendir", d.s);
-		return;
-	}
-	seen = xrealloc(NULL, (S.nnodes + 1) * sizeof(*seen));
-	memset(seen, 0, (S.nnodes + 1) * sizeof(*seen));
-	for (;;) {
-		char path[2 * NAME_LEN + 256];
-		struct node *n;
-
-		errno = 0;
-		e = readdir(dp);
-		if (!e) {
-			if (errno)
-				sys(-1, "readdir", d.s);
-			break;
-		}
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		if (!strcmp(d.s, "."))
-			snprintf(path, sizeof(path), "%s", e->d_name);
-		else
-			snprintf(path, sizeof(path), "%s/%s", d.s, e->d_name);
-		n = find(path);
-		if (n)
-			seen[n - S.nodes] = true;
-		else if (e->d_type == DT_REG || e->d_type == DT_LNK)
-			mismatch("readdir %s: lists %s, not in the model",
-				 d.s, path);
-	}
-	for (size_t i = 0; i < S.nnodes; i++)
-		if (!seen[i] && directly_in(S.nodes[i].path, d.s))
-			mismatch("readdir %s: %s is missing", d.s,
-				 S.nodes[i].path);
-	free(seen);
-	sys(closedir(dp), "closedir", d.s);
+	if (each_entry(d.s, see_entry, &l) == 0)
+		for (size_t i = 0; i < S.nnodes; i++)
+			if (!l.seen[i] && directly_in(S.nodes[i].path, d.s))
+				mismatch("readdir %s: %s is missing", d.s,
+					 S.nodes[i].path);
+	free(l.seen);
 }
 
 static void op_stat(void)
@@ -978,33 +988,23 @@ static void op_stat(void)
 	}
 }
 
-/* OP(name, weight, function, extra expected errors...) */
-#define OP(n, w, fn, ...) { .name = n, .weight = w, .run = fn, \
-			    .expect = { __VA_ARGS__ } }
+/* OP(name, weight, extra expected errors...): runs op_<name>. The order
+ * is part of what a seed means: a new op goes at the end. */
+#define OP(n, w, ...) { .name = #n, .weight = w, .run = op_##n, \
+			.expect = { __VA_ARGS__ } }
 
 static const struct op ops[] = {
-	OP("write",            12, op_write),
-	OP("append",            5, op_append),
-	OP("read",             10, op_read),
-	OP("mmap_read",         4, op_mmap_read),
-	OP("ftruncate",         3, op_ftruncate),
-	OP("truncate",          3, op_truncate),
-	OP("fallocate",         4, op_fallocate, EOPNOTSUPP),
-	OP("rename",            6, op_rename),
-	OP("rename_noreplace",  3, op_rename_noreplace),
-	OP("rename_exchange",   3, op_rename_exchange),
-	OP("unlink",            5, op_unlink),
-	OP("link",              3, op_link, EPERM),	/* of a directory */
-	OP("symlink",           3, op_symlink),
-	OP("mkdir",             3, op_mkdir),
-	OP("rmdir",             2, op_rmdir),
-	OP("empty_rmdir",       1, op_empty_rmdir),
-	OP("fsync",             3, op_fsync),
-	OP("chmod",             3, op_chmod),
-	OP("utimens",           3, op_utimens),
-	OP("xattr",             3, op_xattr, ENOTSUP, ENODATA),
-	OP("readdir",           4, op_readdir),
-	OP("stat",              6, op_stat),
+	/* data */
+	OP(write, 12), OP(append, 5), OP(read, 10), OP(mmap_read, 4),
+	OP(ftruncate, 3), OP(truncate, 3), OP(fallocate, 4, EOPNOTSUPP),
+	/* names; link fails EPERM on a directory */
+	OP(rename, 6), OP(rename_noreplace, 3), OP(rename_exchange, 3),
+	OP(unlink, 5), OP(link, 3, EPERM), OP(symlink, 3),
+	/* directories */
+	OP(mkdir, 3), OP(rmdir, 2), OP(empty_rmdir, 1),
+	/* metadata, and a listing */
+	OP(fsync, 3), OP(chmod, 3), OP(utimens, 3),
+	OP(xattr, 3, ENOTSUP, ENODATA), OP(readdir, 4), OP(stat, 6),
 };
 #define NOPS ARRAY_SIZE(ops)
 

@@ -13,28 +13,18 @@
 own_mount_namespace "$0" "$@"
 . "$(dirname "$0")/../lib.sh"
 
-LR=$BUILD/lagrace
 mkdir -p "$T/bin" "$T/u"
-cp "$LR" "$LAGFS" "$T/bin/"
+cp "$LAGRACE_BIN" "$LAGFS" "$T/bin/"
 chmod -R a+rX "$T/bin"
 printf '#!/bin/sh\nkill -SEGV $$\n' >"$T/bin/segv"
 chmod 0755 "$T/bin/segv"
 if [ "$(id -u)" -eq 0 ]; then
 	chown nobody "$T/u"
 	as_user() { setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"; }
-else
-	as_user() { "$@"; }
 fi
-
-# lr NAME ARGS...: lagrace as the user (TMPDIR=$T/u), out/err in $T/NAME.*,
-# its exit status in RC.
-lr() {
-	local name=$1; shift
-	as_user env TMPDIR="$T/u" timeout -k 5 60 "$T/bin/lagrace" "$@" \
-		>"$T/$name.out" 2>"$T/$name.err"
-	RC=$?
-}
-show() { sed 's/^/# /' "$T/$1.out" "$T/$1.err" | tail -n 20; }
+# lr runs lagrace as the user (as_user), from the copy, in $T/u.
+LR=$T/bin/lagrace LR_TMP=$T/u LR_SHOW_LINES=20
+. "$TOP/tests/lagrace_runs.sh"
 verdict() { grep '^verdict: ' "$T/$1.out"; }
 # could_not_run NAME DESC STATUS PATTERN...: the run NAME exited STATUS,
 # its verdict is "could not run" with every PATTERN (fixed strings), it
@@ -108,7 +98,7 @@ mount -t tmpfs -o mode=0755 nofuse "$T/dev" && mknod -m 0666 "$T/dev/null" c 1 3
 	grep -v fuse /proc/filesystems >"$T/filesystems" &&
 	mount --bind "$T/dev" /dev && mount --bind "$T/filesystems" /proc/filesystems
 check "a /dev without fuse and a fuse-less /proc/filesystems" $?
-TMPDIR=$T/u timeout -k 5 60 "$LR" --iterations 2 >"$T/nomod.out" 2>"$T/nomod.err"
+TMPDIR=$T/u timeout -k 5 60 "$LAGRACE_BIN" --iterations 2 >"$T/nomod.out" 2>"$T/nomod.err"
 RC=$?
 could_not_run nomod "no fuse module" 1 "modprobe fuse"
 umount /proc/filesystems

@@ -10,15 +10,8 @@
 . "$(dirname "$0")/../lib.sh"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (lagrace's lanes then use plain mount namespaces)"
 
-LR=$BUILD/lagrace
-mkdir -p "$T/tmp"
-
-lr() {	# lr NAME ARGS...: out/err in $T/NAME.*, status in RC
-	local name=$1; shift
-	TMPDIR=$T/tmp timeout -k 5 120 "$LR" "$@" >"$T/$name.out" 2>"$T/$name.err"
-	RC=$?
-}
-show() { sed 's/^/# /' "$T/$1.out" "$T/$1.err" | tail -n 40; }
+LR_TIMEOUT=120
+. "$TOP/tests/lagrace_runs.sh"
 # steps FILE: the time of each step line, in order.
 steps() { sed -nE 's/^ *\+?(-?[0-9]+\.[0-9]{3}) ms .*/\1/p' "$1"; }
 monotonic() { steps "$1" | awk 'NR > 1 && $1 < prev { exit 1 } { prev = $1 }'; }

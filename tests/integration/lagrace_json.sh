@@ -9,15 +9,8 @@
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (lagrace's lanes then use plain mount namespaces)"
 command -v python3 >/dev/null || skip_all "python3 is not installed"
 
-LR=$BUILD/lagrace
-mkdir -p "$T/tmp"
-
-lr() {	# lr NAME ARGS...: out/err in $T/NAME.*, status in RC
-	local name=$1; shift
-	TMPDIR=$T/tmp timeout -k 5 120 "$LR" "$@" >"$T/$name.out" 2>"$T/$name.err"
-	RC=$?
-}
-show() { sed 's/^/# /' "$T/$1.out" "$T/$1.err" | tail -n 20; }
+LR_TIMEOUT=120 LR_SHOW_LINES=20
+. "$TOP/tests/lagrace_runs.sh"
 # py DESC FILE EXPR: the Python expression, with d the document of FILE,
 # is true.
 py() {
@@ -97,7 +90,7 @@ bad() {
 	start=${EPOCHREALTIME/./}
 	lr bad --iterations 100 "$@"
 	if [ "$RC" -eq 2 ] && [ "$(wc -l <"$T/bad.err")" -eq 1 ] &&
-	   [ ! -s "$T/bad.out" ] && [ -z "$(ls -A "$T/tmp")" ] &&
+	   [ ! -s "$T/bad.out" ] && [ -z "$(ls -A "$LR_TMP")" ] &&
 	   [ $(( ${EPOCHREALTIME/./} - start )) -lt 3000000 ]; then
 		check "$desc: exit 2 at once: $(cat "$T/bad.err")" 0
 	else

@@ -7,17 +7,8 @@
 . "$(dirname "$0")/../lib.sh"
 need_fuse
 
-LR=$BUILD/lagrace
+. "$TOP/tests/lagrace_runs.sh"
 CHROMIUM=/usr/bin/chromium
-mkdir -p "$T/tmp"
-
-# lr NAME ARGS...: run lagrace (TMPDIR=$T/tmp), out/err in $T/NAME.*; RC.
-lr() {
-	local name=$1; shift
-	TMPDIR=$T/tmp timeout -k 5 60 "$LR" "$@" >"$T/$name.out" 2>"$T/$name.err"
-	RC=$?
-}
-show() { sed 's/^/# /' "$T/$1.out" "$T/$1.err" | tail -n 40; }
 has() { grep -qF -- "$2" "$1"; }
 
 # well_formed FILE: 0 if FILE parses as XML, 1 if not, 2 if no checker.
@@ -77,7 +68,7 @@ check "--svg into a missing directory: exit 2 (a usage error)" "$([ "$RC" -eq 2 
 ok "--svg into a missing directory: one line naming the path and why" \
 	test "$(cat "$T/bad.err")" = "lagrace: --svg $T/no/such/dir/x.svg: No such file or directory"
 ok "--svg into a missing directory: nothing ran (no output, no temp dir)" \
-	test ! -s "$T/bad.out" -a -z "$(ls -A "$T/tmp")"
+	test ! -s "$T/bad.out" -a -z "$(ls -A "$LR_TMP")"
 
 # Rendering. "Not blank" without decoding the PNG (no zlib for a C helper,
 # python3 may be missing): a blank white SVG of the same size, rendered the

@@ -11,47 +11,24 @@ if [ "$(id -u)" -eq 0 ] && [ "$(stat -c %a /dev/fuse 2>/dev/null)" != 666 ]; the
 fi
 . "$(dirname "$0")/../lib.sh"
 
-J=$H/jsonget
 # As root, act as "nobody" from a copy of the binaries it can read; lagrace
-# finds lagfs next to itself. Its TMPDIR and --json files go to $T/u,
-# which the user owns.
-mkdir -p "$T/bin" "$T/u"
+# finds lagfs next to itself. Its TMPDIR ($T/u/tmp) and --json files go to
+# $T/u, which the user owns.
+mkdir -p "$T/bin" "$T/u/tmp"
 cp "$BUILD/lagrace" "$LAGFS" "$T/bin/"
 chmod -R a+rX "$T/bin"
 if [ "$(id -u)" -eq 0 ]; then
-	chown nobody "$T/u"
+	chown nobody "$T/u" "$T/u/tmp"
 	who=nobody
 	as_user() { setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"; }
 else
 	who=$(id -un)
-	as_user() { "$@"; }
 fi
+LR=$T/bin/lagrace LR_TMP=$T/u/tmp LR_JSON=$T/u LR_SHOW_LINES=30
+. "$TOP/tests/lagrace_runs.sh"
 as_user bash -c ': <>/dev/fuse' 2>/dev/null ||
 	skip_all "the user cannot open /dev/fuse ($(stat -c 'mode %a' /dev/fuse 2>/dev/null || echo missing)); as root: chmod 0666 /dev/fuse"
 echo "# running lagrace as $who (uid $(as_user id -u))"
-
-our_fuse_mounts() { grep -E ' - fuse(\.[^ ]+)? ' /proc/self/mountinfo | grep -F "$T/"; }
-our_procs() { pgrep -f "$T/"; }
-
-# lr NAME ARGS...: lagrace as the user, out/err in $T/NAME.*, status in RC.
-lr() {
-	local name=$1; shift
-	as_user env TMPDIR="$T/u" timeout -k 5 60 "$T/bin/lagrace" "$@" \
-		>"$T/$name.out" 2>"$T/$name.err"
-	RC=$?
-}
-show() { sed 's/^/# /' "$T/$1.out" "$T/$1.err" | tail -n 30; }
-sum() { "$J" "$T/u/$1.json" "summary.$2" 2>/dev/null; }
-clean_after() {
-	local m p
-	m=$(our_fuse_mounts)
-	p=$(our_procs)
-	check "$1: no FUSE mount left" "$([ -z "$m" ]; echo $?)"
-	[ -z "$m" ] || echo "# $m"
-	check "$1: no lagfs/lagrace process left" "$([ -z "$p" ]; echo $?)"
-	check "$1: its temp dir is removed" \
-		"$([ -z "$(find "$T/u" -mindepth 1 -maxdepth 1 -name 'lagrace.*')" ]; echo $?)"
-}
 
 if as_user unshare -Urm true 2>/dev/null; then
 	lr ns --iterations 20 --expect race --json "$T/u/ns.json"

@@ -14,14 +14,16 @@ rendered() {
 	fi
 }
 
-# missing_in_text WORDS...: the words that do not appear in $T/text as whole
-# words (so --rule is not satisfied by --rules).
-missing_in_text() {
-	local w miss=()
+# names_every DESC WORDS...: the check that $T/text, man/$prog.1's, has
+# every word as a whole word (so --rule is not satisfied by --rules); the
+# missing ones are printed.
+names_every() {
+	local desc=$1 w miss=(); shift
 	for w in "$@"; do
 		grep -qE -- "(^|[^a-z_-])$w([^a-z_-]|$)" "$T/text" || miss+=("$w")
 	done
-	echo "${miss[*]}"
+	check "$desc" "${#miss[@]}"
+	[ "${#miss[@]}" -eq 0 ] || echo "# not in man/$prog.1: ${miss[*]}"
 }
 
 for prog in lagfs lagrace; do
@@ -66,10 +68,8 @@ for prog in lagfs lagrace; do
 	mapfile -t opts < <(grep -o -- '--[a-z][a-z-]*' "$T/help" | sort -u)
 	check "$prog --help prints long options (${#opts[@]})" \
 		"$([ "${#opts[@]}" -gt 5 ]; echo $?)"
-	miss=$(missing_in_text "${opts[@]}")
-	check "man/$prog.1 names every long option of $prog --help" \
-		"$([ -z "$miss" ]; echo $?)"
-	[ -z "$miss" ] || echo "# not in man/$prog.1: $miss"
+	names_every "man/$prog.1 names every long option of $prog --help" \
+		"${opts[@]}"
 
 	if [ "$prog" = lagrace ]; then
 		# The "Scenarios:" and "Engines:" lists: "  NAME  summary".
@@ -77,10 +77,8 @@ for prog in lagfs lagrace; do
 			'/^Scenarios:/,/^Exit status/s/^  \([a-z][a-z-]*\)  .*/\1/p' "$T/help")
 		check "lagrace --help lists scenarios and engines (${#names[@]})" \
 			"$([ "${#names[@]}" -ge 7 ]; echo $?)"
-		miss=$(missing_in_text "${names[@]}")
-		check "man/lagrace.1 names every scenario and engine of --help" \
-			"$([ -z "$miss" ]; echo $?)"
-		[ -z "$miss" ] || echo "# not in man/lagrace.1: $miss"
+		names_every "man/lagrace.1 names every scenario and engine of --help" \
+			"${names[@]}"
 	fi
 done
 done_testing

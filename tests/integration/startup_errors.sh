@@ -12,27 +12,25 @@ long=$T/$(printf 's%.0s' $(seq 120))
 
 no_lagfs_for() { ! pgrep -f -- "$1" >/dev/null; }
 mode_name() { if [ "$1" = -f ]; then echo foreground; else echo background; fi; }
+# The refusals, one a line: DESC|WANT|LAGFS ARGS (before BACKING_DIR
+# MOUNTPOINT; words without blanks). Each runs with 7</dev/null, for
+# --log-fd 7.
+mapfile -t refusals <<EOF
+control socket in a missing directory|control socket /no/such/dir/s: No such file or directory|--control /no/such/dir/s
+a directory as the control socket|control socket $T/adir: exists and is a directory|--control $T/adir
+a control socket path longer than sun_path|path too long|--control $long
+a log file in a missing directory|log file /no/such/dir/log: No such file or directory|--log /no/such/dir/log
+a directory as the log file|log file $T/adir: Is a directory|--log $T/adir
+a log descriptor open only for reading|--log-fd '7': not open for writing|--log-fd 7
+a bad rules file|bad.rules:2: unknown op 'raed'|--rules $T/bad.rules
+EOF
 for mode in -f ""; do
 	n=$(mode_name "$mode")
-	refused "$n: control socket in a missing directory" \
-		"control socket /no/such/dir/s: No such file or directory" \
-		$mode --control /no/such/dir/s "$R/back" "$R/mnt"
-	refused "$n: a directory as the control socket" \
-		"control socket $T/adir: exists and is a directory" \
-		$mode --control "$T/adir" "$R/back" "$R/mnt"
-	refused "$n: a control socket path longer than sun_path" \
-		"path too long" $mode --control "$long" "$R/back" "$R/mnt"
-	refused "$n: a log file in a missing directory" \
-		"log file /no/such/dir/log: No such file or directory" \
-		$mode --log /no/such/dir/log "$R/back" "$R/mnt"
-	refused "$n: a directory as the log file" \
-		"log file $T/adir: Is a directory" \
-		$mode --log "$T/adir" "$R/back" "$R/mnt"
-	refused "$n: a log descriptor open only for reading" \
-		"--log-fd '7': not open for writing" \
-		$mode --log-fd 7 "$R/back" "$R/mnt" 7</dev/null
-	refused "$n: a bad rules file" "bad.rules:2: unknown op 'raed'" \
-		$mode --rules "$T/bad.rules" "$R/back" "$R/mnt"
+	for r in "${refusals[@]}"; do
+		IFS='|' read -r desc want args <<<"$r"
+		# shellcheck disable=SC2086 # $mode and $args split on purpose
+		refused "$n: $desc" "$want" $mode $args "$R/back" "$R/mnt" 7</dev/null
+	done
 done
 
 # A failure after the mount, before the loop serves: 64 delay-queue workers
