@@ -27,6 +27,10 @@ mkdir "$M/d"
 echo three >"$M/d/c"
 echo four >"$M/held"
 cat "$M/held" >/dev/null
+# FUSE sends RELEASE after the close returns, in the background: an unmount
+# before it arrives would tear the connection down and lose it. Wait for
+# the release of each of the 7 opens so far.
+wait_for 10 eval '[ "$(count_events "$L" ev=release)" = 7 ]'
 "$H/umount_probe" "$M" >/dev/null
 wait_for 10 eval '[ "$(count_events "$L" ev=start)" = 2 ]'
 cat "$M/a" >/dev/null
