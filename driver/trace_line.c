@@ -101,6 +101,10 @@ static int proc_exit(const char *body, struct trace_rec *r)
 		len = sizeof(r->exit_comm) - 1;
 	memcpy(r->exit_comm, c, len);
 	r->exit_comm[len] = '\0';
+	/* 6.1 prints "comm= " with the option hash-ptr off; the exiting task
+	 * is the one the event happened in */
+	if (!len)
+		snprintf(r->exit_comm, sizeof(r->exit_comm), "%s", r->comm);
 	return after_signed(p, " pid=", &r->exit_pid) ? TR_EXIT : TR_NONE;
 }
 
