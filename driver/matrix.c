@@ -175,23 +175,30 @@ static const char *row_other(json_object *sum, char *buf, size_t cap)
 }
 
 /* "released by": who sent the RELEASE, from where, in how many
- * iterations ("a kernel worker via delayed_fput 20"); "not traced". */
+ * iterations ("a kernel worker via delayed_fput 20"), and in how many
+ * there is no record of it (lagfs never got the RELEASE of the file the
+ * story follows); "not traced". */
 static const char *row_released_by(json_object *sum, char *buf, size_t cap)
 {
 	json_object *by = NULL;
+	double traced = get(sum, "traced", NULL);
 	size_t len = 0;
+	int seen = 0;
 
 	buf[0] = '\0';
-	if (get(sum, "traced", NULL) <= 0 ||
-	    !json_object_object_get_ex(sum, "released_by", &by))
+	if (traced <= 0 || !json_object_object_get_ex(sum, "released_by", &by))
 		return "not traced";
 	json_object_object_foreach(by, what, n) {
+		seen += json_object_get_int(n);
 		if (len < cap)
 			len += (size_t)snprintf(buf + len, cap - len, "%s%s %d",
 						len ? "; " : "", what,
 						json_object_get_int(n));
 	}
-	return buf[0] ? buf : "-";
+	if (traced > seen && len < cap)
+		snprintf(buf + len, cap - len, "%sno record %.0f",
+			 len ? "; " : "", traced - seen);
+	return buf;
 }
 
 /* " p50 |" of a stat3 in the summary, or " - |" without samples. */

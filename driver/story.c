@@ -581,38 +581,31 @@ static void trace_req_step(struct walk *w, struct story_step *st,
 		traced_release(w, st, q, sent);
 }
 
+/* What each mark says; "%s" is the task it happened in. */
+static const char *const mark_words[KT_MARK_N] = {
+	[KT_EXIT] = "the child's exit begins (sched_process_exit)",
+	[KT_WORKER_EXIT] = "%s exits",
+	[KT_URING_PUNT] = "io_uring hands the child's request to an io-wq "
+			  "worker (io_uring_queue_async_work)",
+	[KT_URING_TASK_ADD] = "io_uring queues task work for the child's "
+			      "ring, in %s",
+	[KT_URING_TW_RUN] = "io_uring task work runs in %s",
+};
+
 static void trace_mark_step(struct walk *w, struct story_step *st,
 			    const struct ktrace_mark *m)
 {
 	char task[96];
 
 	task_words(w, m->comm, m->pid, task, sizeof(task));
-	switch (m->kind) {
-	case KT_EXIT:
-		say(st, "kernel", "the child's exit begins (sched_process_exit)");
-		break;
-	case KT_WORKER_EXIT:
-		say(st, "kernel", "%s exits", task);
-		break;
-	case KT_URING_PUNT:
-		say(st, "kernel", "io_uring hands the child's request to an "
-		    "io-wq worker (io_uring_queue_async_work)");
-		break;
-	case KT_URING_TASK_ADD:
-		say(st, "kernel", "io_uring queues task work for the child's "
-		    "ring, in %s", task);
-		break;
-	case KT_URING_TW_RUN:
-		say(st, "kernel", "io_uring task work runs in %s", task);
-		break;
-	case KT_URING_COMPLETE:
-		say(st, "kernel", "io_uring completes the child's request "
-		    "(result %d) in %s%s", (int)m->res, task,
-		    w->killed && m->pid != w->r->child && !strncmp(m->comm,
-		    "kworker/", 8) ? ": the dying child's completion runs in a "
-		    "kernel worker" : "");
-		break;
+	if (m->kind != KT_URING_COMPLETE) {
+		say(st, "kernel", mark_words[m->kind], task);
+		return;
 	}
+	say(st, "kernel", "io_uring completes the child's request (result "
+	    "%d) in %s%s", (int)m->res, task, w->killed &&
+	    m->pid != w->r->child && !strncmp(m->comm, "kworker/", 8)
+	    ? ": the dying child's completion runs in a kernel worker" : "");
 }
 
 static void lagrace_step(struct walk *w, struct story_step *st)
