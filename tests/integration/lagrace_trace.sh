@@ -24,11 +24,6 @@ export TMPDIR=$T
 
 tracefs_mounts() { grep -c ' - tracefs ' "/proc/${1:-self}/mountinfo"; }
 lines_at_least() { [ "$(grep -cE '^#[0-9]+ ' "$1" 2>/dev/null)" -ge "$2" ]; }
-exited() {
-	local st
-	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 0
-	[ "${st%% *}" = Z ]
-}
 # jq-less: field of iteration i
 it() { "$J" "$1" "iterations.$2.$3" 2>/dev/null; }
 

@@ -20,6 +20,7 @@
 #include "narrate.h"
 #include "result_json.h"
 #include "story.h"
+#include "story_check.h"
 #include "trace_line.h"
 #include "trace_session.h"
 
@@ -80,6 +81,12 @@ TEST(parse_exit_on_both_kernels)
 	EXPECT_EQ(124, r.exit_pid);
 	EXPECT_STREQ("lagrace.real", r.exit_comm);
 	EXPECT_EQ(25 * S + 482328 * US, r.t_ns);
+	/* and with the option hash-ptr off, which lagrace sets */
+	ASSERT_EQ(TR_EXIT, trace_line_parse("         lagrace-118     [000] "
+		".....    12.573387: sched_process_exit: comm= pid=118 "
+		"prio=120", &r));
+	EXPECT_STREQ("lagrace", r.exit_comm);
+	EXPECT_EQ(118, r.exit_pid);
 }
 
 TEST(parse_kprobe_of_6_1)
@@ -164,6 +171,11 @@ TEST(stack_words)
 
 /* ---- joining ----------------------------------------------------------- */
 
+/* A RELEASE from delayed_fput, as both kernels print its stack. */
+#define DELAYED_FRAMES " => fuse_file_put\n => fuse_release\n => __fput\n" \
+	" => delayed_fput\n => process_one_work\n => worker_thread\n" \
+	" => kthread\n => ret_from_fork\n"
+
 /* What the instance recorded around one async-dio iteration on 6.18,
  * with, before it, the lane's previous iteration on the same connection
  * number with the same request ids, and another lane's mount (connection
@@ -207,14 +219,7 @@ static const char trace_618[] =
 " => fuse_dev_queue_req\n"
 " => flush_bg_queue\n"
 " => fuse_simple_background\n"
-" => fuse_file_put\n"
-" => fuse_release\n"
-" => __fput\n"
-" => delayed_fput\n"
-" => process_one_work\n"
-" => worker_thread\n"
-" => kthread\n"
-" => ret_from_fork\n"
+DELAYED_FRAMES
 " => ret_from_fork_asm\n";
 
 #define EV(us, k, who, o, h) { .t_ns = T(us), .kind = (k), .pid = (who), \
@@ -319,14 +324,7 @@ static const char trace_61[] =
 " => kprobe_dispatcher\n"
 " => kprobe_ftrace_handler\n"
 " => 0xffffffffc034e0c8\n"
-" => fuse_file_put\n"
-" => fuse_release\n"
-" => __fput\n"
-" => delayed_fput\n"
-" => process_one_work\n"
-" => worker_thread\n"
-" => kthread\n"
-" => ret_from_fork\n"
+DELAYED_FRAMES
 "     kworker/0:0-7       [000] .....  7378.732000: lagrace_release: (fuse_file_put+0x0/0xc0 [fuse]) conn=40 refs=2\n"
 "     kworker/0:0-7       [000] .....  7378.732100: <stack trace>\n"
 " => fuse_file_put\n"
@@ -377,20 +375,6 @@ static const struct story_step *step_with(const struct story *s,
 	return NULL;
 }
 
-/* The holder steps, "name|name|" */
-static const char *holders(const struct story *s)
-{
-	static char buf[512];
-	size_t len = 0;
-
-	buf[0] = '\0';
-	for (int i = 0; i < s->n; i++)
-		if (s->step[i].holder != H_SAME)
-			len += (size_t)snprintf(buf + len, sizeof(buf) - len,
-						"%s|", story_holder_name(
-							s->step[i].holder));
-	return buf;
-}
 
 TEST(story_from_the_kernels_frames)
 {
@@ -458,6 +442,7 @@ TEST(story_survives_the_json_document)
 	static struct story again;
 	json_object *o;
 	char err[256];
+	int n;
 
 	trace_session_replay(&ts, KT_SRC_TRACEPOINT, 2, trace_618);
 	async_dio(&it);
@@ -469,12 +454,13 @@ TEST(story_survives_the_json_document)
 	EXPECT_EQ(it.trace.n_marks, back.trace.n_marks);
 	story_build(&it, MIT_NONE, &st);
 	story_build(&back, MIT_NONE, &again);
-	ASSERT_EQ(st.n, again.n);
-	for (int i = 0; i < st.n; i++) {
-		EXPECT_STREQ(st.step[i].text, again.step[i].text);
-		EXPECT_STREQ(st.step[i].why, again.step[i].why);
-		EXPECT_STREQ(st.step[i].who, again.step[i].who);
-	}
+	/* the kernel's steps (its RELEASE, FLUSH, the exit and the
+	 * completion), what they showed and whom, all there again */
+	n = 0;
+	for (int i = 0; i < again.n; i++)
+		n += !strcmp(again.step[i].actor, "kernel");
+	EXPECT_EQ(4, n);
+	EXPECT_EQ(-1, story_differs(&st, &again));
 	json_object_put(o);
 }
 
