@@ -395,9 +395,11 @@ static long find_request(const struct trace_session *t,
 		if (used[j] || k->t_ns < from || k->t_ns > to)
 			continue;
 		if (k->kind == TR_FUSE_SEND) {
+			/* 6.12's event comes before the request has its id
+			 * ("req 0"): by connection and time there */
 			if (k->conn != r->fuse_conn ||
-			    (uint32_t)k->unique != r->ev_unique[i] ||
-			    k->opcode != opcode_of(e->kind))
+			    k->opcode != opcode_of(e->kind) ||
+			    (k->unique && (uint32_t)k->unique != r->ev_unique[i]))
 				continue;
 		} else if (k->kind == TR_KPROBE_RELEASE) {
 			if (e->kind != LAG_EV_RELEASE ||
@@ -420,12 +422,12 @@ static void fill_request(struct ktrace_req *q, const struct trace_kept *k,
 {
 	memset(q, 0, sizeof(*q));
 	q->t_ns = k->r.t_ns;
-	q->unique = k->r.kind == TR_FUSE_SEND ? k->r.unique : 0;
+	q->unique = k->r.unique;
 	q->pid = k->r.pid;
 	q->kind = e->kind;
 	q->file = e->file;
 	q->source = (uint8_t)t->source;
-	q->join = k->r.kind == TR_FUSE_SEND ? KT_JOIN_UNIQUE
+	q->join = k->r.kind == TR_FUSE_SEND && k->r.unique ? KT_JOIN_UNIQUE
 		  : k->r.conn ? KT_JOIN_CONN_TIME : KT_JOIN_TIME;
 	snprintf(q->comm, sizeof(q->comm), "%s", k->r.comm);
 	if (k->stack)
