@@ -72,10 +72,13 @@ bool ktrace_add_frame(char *stack, size_t cap, const char *frame)
 }
 
 /* Frames that name who deferred the last fput, or the exit that did it,
- * first match wins (innermost first). */
+ * first match wins (innermost first). fuse_readpages_end: a readahead's
+ * reference to the FUSE file was the last, dropped as its READ was
+ * answered (in the daemon's write to /dev/fuse). */
 static const char *const deferrals[] = {
 	"delayed_fput", "io_fallback_req_func", "io_ring_exit_work",
-	"unix_gc", "__fput_sync", "task_work_run", "do_exit",
+	"unix_gc", "__fput_sync", "fuse_readpages_end", "task_work_run",
+	"do_exit",
 };
 
 /* Frames of a kernel thread's or a syscall's entry: never a path. */

@@ -508,6 +508,12 @@ static int traced_holder(const struct walk *w, const struct ktrace_req *q,
 		*agrees = h == H_FALLBACK || h == H_DEFERRED;
 		return H_FALLBACK;
 	}
+	if (!strcmp(path, "fuse_readpages_end")) {
+		/* a readahead of the page cache held the last reference, and
+		 * lagfs's answer to it dropped it */
+		*agrees = h == H_IN_FLIGHT || h == H_DEFERRED;
+		return H_IN_FLIGHT;
+	}
 	*agrees = h == H_DEFERRED;
 	return H_DEFERRED;
 }
