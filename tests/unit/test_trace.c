@@ -1,9 +1,10 @@
 /*
  * trace: --trace on recorded kernel traces (lines as the tracefs instance
- * gave them on 6.18, with its fuse events, and on Debian's 6.1, with
- * lagrace's kprobe on fuse_file_put). The lines parse into records; the
- * records join lagfs's events of one iteration by FUSE connection and
- * request id (a kprobe's by connection and time), never a record of the
+ * gave them on 6.18 and Debian's 6.12, with their fuse events, and on
+ * Debian's 6.1, with lagrace's kprobe on fuse_file_put). The lines parse
+ * into records; the records join lagfs's events of one iteration by FUSE
+ * connection and request id (6.12's event has no id yet, and a kprobe
+ * none at all: by connection and time), never a record of the
  * lane's previous mount, which had the same connection number and request
  * ids, nor one of another lane's mount; the stack keeps who sent the
  * request, not the tracing machinery; the release path is the first
@@ -147,6 +148,12 @@ TEST(release_paths)
 	EXPECT_STREQ("io_fallback_req_func", ktrace_path("fuse_file_put\n"
 		"fuse_release\n__fput\nio_fallback_req_func\nprocess_one_work\n",
 		buf, sizeof(buf)));
+	/* 6.12, through the page cache: the readahead's reference was the
+	 * last, dropped as lagfs answered its READ */
+	EXPECT_STREQ("fuse_readpages_end", ktrace_path("fuse_file_put\n"
+		"fuse_readpages_end\nfuse_request_end\nfuse_dev_do_write\n"
+		"fuse_dev_write\ndo_iter_readv_writev\nvfs_writev\ndo_writev\n"
+		"do_syscall_64\n", buf, sizeof(buf)));
 	EXPECT_STREQ("", ktrace_path("", buf, sizeof(buf)));
 }
 
@@ -308,6 +315,51 @@ TEST(join_the_childs_exit_and_ring)
 	EXPECT_EQ(KT_URING_COMPLETE, it.trace.mark[1].kind);
 	EXPECT_STREQ("kworker/1:0", it.trace.mark[1].comm);
 	EXPECT_EQ(4096, it.trace.mark[1].res);
+}
+
+/* 6.12: the same event, but sent before the request has its id ("req
+ * 0"), as recorded in a guest; the previous iteration's RELEASE and
+ * another lane's come first. */
+static const char trace_612[] =
+"     kworker/0:0-9       [000] ...1.  7378.690000: fuse_request_send: connection 40 req 0 opcode 18 (FUSE_RELEASE) len 64 \n"
+"         lagrace-15577   [001] .....  7378.719212: fuse_request_send: connection 40 req 0 opcode 25 (FUSE_FLUSH) len 64 \n"
+"         lagrace-15577   [001] .....  7378.719233: <stack trace>\n"
+" => trace_event_raw_event_fuse_request_send\n"
+" => fuse_send_one\n"
+" => __fuse_simple_request\n"
+" => fuse_flush\n"
+" => filp_flush\n"
+" => filp_close\n"
+" => put_files_struct\n"
+" => do_exit\n"
+"     kworker/1:0-28      [001] ...1.  7378.732050: fuse_request_send: connection 41 req 0 opcode 18 (FUSE_RELEASE) len 64 \n"
+"     kworker/0:0-9       [000] ...1.  7378.732121: fuse_request_send: connection 40 req 0 opcode 18 (FUSE_RELEASE) len 64 \n"
+"     kworker/0:0-9       [000] ...1.  7378.732141: <stack trace>\n"
+" => trace_event_raw_event_fuse_request_send\n"
+" => fuse_send_one\n"
+" => flush_bg_queue\n"
+" => fuse_simple_background\n"
+DELAYED_FRAMES
+" => ret_from_fork_asm\n";
+
+TEST(tracepoint_without_request_id)
+{
+	const struct ktrace_req *rel, *fl;
+
+	trace_session_replay(&ts, KT_SRC_TRACEPOINT, 2, trace_612);
+	async_dio(&it);
+	trace_session_join(&ts, &it);
+	rel = story_release_by(&it);
+	ASSERT_TRUE(rel != NULL);
+	EXPECT_EQ(7378 * S + 732121 * US, rel->t_ns);
+	EXPECT_EQ(KT_JOIN_CONN_TIME, rel->join);
+	EXPECT_EQ(0u, rel->unique);
+	EXPECT_STREQ("kworker/0:0", rel->comm);
+	EXPECT_STREQ(DELAYED "ret_from_fork_asm\n", rel->stack);
+	fl = ktrace_find(&it.trace, LAG_EV_FLUSH, 0);
+	ASSERT_TRUE(fl != NULL);
+	EXPECT_EQ(CHILD, fl->pid);
+	EXPECT_TRUE(ktrace_has_frame(fl->stack, "do_exit"));
 }
 
 /* 6.1: lagrace's kprobe on fuse_file_put, as recorded in the guest; a
