@@ -133,14 +133,14 @@ static int body_of(int kind, const char *body, struct trace_rec *r)
  * where the CPU's "[" is, or NULL. */
 static const char *task(const char *line, struct trace_rec *r)
 {
-	const char *cpu = line, *dash, *start;
+	const char *cpu, *dash, *start;
 	size_t len;
 
 	/* the first "[digits]" after a space */
-	while ((cpu = strchr(cpu + 1, '['))) {
+	for (cpu = strchr(line, '['); cpu; cpu = strchr(cpu + 1, '[')) {
 		size_t d = strspn(cpu + 1, "0123456789");
 
-		if (cpu[-1] == ' ' && d && cpu[1 + d] == ']')
+		if (cpu > line && cpu[-1] == ' ' && d && cpu[1 + d] == ']')
 			break;
 	}
 	if (!cpu)
