@@ -453,6 +453,12 @@ int main(int argc, char **argv)
 		free_fs(&fs, &o);
 		return 2;
 	}
+	/*
+	 * The kernel has applied the caller's umask to the mode of a create,
+	 * mkdir or mknod already; ours would take bits off a second time. The
+	 * log and the socket, made with the user's umask, exist by now.
+	 */
+	umask(0);
 	if (go_live(&fs, &o, &r) == 0)
 		res = serve_sessions(&fs, &o, &r);
 	shut_down(&fs, &o, &r);
