@@ -836,25 +836,21 @@ static void lag_statfs(fuse_req_t req, fuse_ino_t ino)
 	call_dispatch(&c, serve_statfs);
 }
 
-/* xattrs go through /proc: O_PATH descriptors refuse f*xattr(). */
-static int xattr_proc(struct lag_call *c, char proc[static 32])
-{
-	struct lag_inode *in = inode_of(c, c->ino);
-
-	if (S_ISLNK(in->type))
-		return ENOTSUP;
-	proc_path(in->fd, proc);
-	return 0;
-}
-
+/*
+ * xattrs go through /proc: O_PATH descriptors refuse f*xattr(). Following
+ * /proc/self/fd/N lands on the file the descriptor holds, which for a
+ * symlink is the symlink itself, not its target: the one the kernel asked
+ * about.
+ */
 static void serve_setxattr(struct lag_call *c)
 {
 	char proc[32];
-	int err = xattr_proc(c, proc);
 
-	if (!err && setxattr(proc, c->name, c->value, c->size, c->flags) < 0)
-		err = errno;
-	reply_err(c, err);
+	proc_path(fd_of(c, c->ino), proc);
+	if (setxattr(proc, c->name, c->value, c->size, c->flags) < 0)
+		reply_err(c, errno);
+	else
+		reply_err(c, 0);
 }
 
 static void lag_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
@@ -873,12 +869,8 @@ static void serve_getxattr(struct lag_call *c)
 	char proc[32];
 	char *buf = NULL;
 	ssize_t n;
-	int err = xattr_proc(c, proc);
 
-	if (err) {
-		reply_err(c, err);
-		return;
-	}
+	proc_path(fd_of(c, c->ino), proc);
 	if (c->size && !(buf = malloc(c->size))) {
 		reply_err(c, ENOMEM);
 		return;
@@ -917,11 +909,12 @@ static void lag_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 static void serve_removexattr(struct lag_call *c)
 {
 	char proc[32];
-	int err = xattr_proc(c, proc);
 
-	if (!err && removexattr(proc, c->name) < 0)
-		err = errno;
-	reply_err(c, err);
+	proc_path(fd_of(c, c->ino), proc);
+	if (removexattr(proc, c->name) < 0)
+		reply_err(c, errno);
+	else
+		reply_err(c, 0);
 }
 
 static void lag_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
