@@ -139,6 +139,8 @@ static void init_fs(struct lagfs *fs, struct options *o)
 	if (!fs->rules)
 		die_usage("rules file %s", err);
 	fs->op_mask = fs->rules->op_mask;
+	if (own_creds_init(&fs->creds) < 0)
+		die_usage("own credentials: %s", strerror(errno));
 	if (open_files_init(&fs->files) ||
 	    pthread_mutex_init(&fs->park_lock, NULL) ||
 	    pthread_cond_init(&fs->drained, NULL) ||
@@ -306,6 +308,7 @@ static void free_fs(struct lagfs *fs, struct options *o)
 {
 	rule_set_free(fs->rules);
 	rule_set_free(fs->cli_rules);
+	own_creds_free(&fs->creds);
 	options_free(o);
 	free(fs->conn_opts);
 	free(fs->rules_file);

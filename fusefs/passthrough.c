@@ -300,20 +300,30 @@ static void lag_readlink(fuse_req_t req, fuse_ino_t ino)
 	call_dispatch(&c, serve_readlink);
 }
 
-/* mknod, mkdir and symlink: make the node, then answer as a lookup. */
+/*
+ * mknod, mkdir and symlink: make the node as its caller (caller_creds.h),
+ * then answer as a lookup.
+ */
 static void serve_make_node(struct lag_call *c)
 {
 	int dfd = fd_of(c, c->ino);
-	int res;
+	bool switched;
+	int err = caller_creds_begin(&c->fs->creds, c->req, &switched);
 
+	if (err) {
+		reply_err(c, err);
+		return;
+	}
 	if (c->op == LAG_OP_MKDIR)
-		res = mkdirat(dfd, c->name, c->mode);
+		err = mkdirat(dfd, c->name, c->mode);
 	else if (c->op == LAG_OP_SYMLINK)
-		res = symlinkat(c->link, dfd, c->name);
+		err = symlinkat(c->link, dfd, c->name);
 	else
-		res = mknodat(dfd, c->name, c->mode, c->rdev);
-	if (res < 0) {
-		reply_err(c, errno);
+		err = mknodat(dfd, c->name, c->mode, c->rdev);
+	err = err < 0 ? errno : 0;
+	caller_creds_end(&c->fs->creds, switched);
+	if (err) {
+		reply_err(c, err);
 		return;
 	}
 	reply_entry(c, c->ino, c->name);
@@ -509,14 +519,22 @@ static void lag_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static void serve_create(struct lag_call *c)
 {
 	struct fuse_entry_param e;
+	bool switched;
 	int fd, err;
 
+	err = caller_creds_begin(&c->fs->creds, c->req, &switched);
+	if (err) {
+		reply_err(c, err);
+		return;
+	}
 	/* O_NOFOLLOW: a symlink planted at the name in the backing dir since
 	 * the kernel looked it up must not make us create outside it. */
 	fd = open_backing(fd_of(c, c->ino), c->name,
 			  c->fi.flags | O_CREAT | O_NOFOLLOW, c->mode);
-	if (fd < 0) {
-		reply_err(c, errno);
+	err = fd < 0 ? errno : 0;
+	caller_creds_end(&c->fs->creds, switched);
+	if (err) {
+		reply_err(c, err);
 		return;
 	}
 	err = do_lookup(c, c->ino, c->name, &e);
