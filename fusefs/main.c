@@ -124,6 +124,12 @@ static void init_fs(struct lagfs *fs, struct options *o)
 	fs->backing_len = strlen(fs->backing);
 	if (!strcmp(fs->backing, "/"))
 		fs->backing_len = 0; /* paths below "/" keep their slash */
+	/* Named after its backing directory, so that umount BACKING and
+	 * findmnt -S BACKING find the mount, as fstests expects. */
+	if (!o->fsname_given &&
+	    options_name_mount(o, o->mount_name ? o->mount_name
+						: fs->backing) < 0)
+		die_usage("out of memory");
 	fs->mountpoint = existing_dir("mountpoint", o->mountpoint);
 	if (mount_check_mounted(fs->mountpoint))
 		die_usage("mountpoint %s: %s", o->mountpoint,
