@@ -6,10 +6,8 @@
 # findmnt -S BACKING find it; an fstab line; -o source=DIR; bad input seen
 # through mount(8) as one line and exit status 2; and make install puts
 # lagfs where mount.fuse3 finds it.
-#
-# mount(8) runs its helpers with PATH cleared, so /bin/sh looks lagfs up in
-# its default path, whose first directory is /usr/local/sbin: in a mount
-# namespace of this test's own, this build's lagfs is bind-mounted there.
+# In a mount namespace of its own, where this build's lagfs is what
+# mount(8)'s helper runs (on_helper_path).
 . "$(dirname "$0")/../mount_ns.sh"
 if [ "$(id -u)" -ne 0 ] || ! own_mount_namespace "$0" "$@"; then
 	. "$(dirname "$0")/../lib.sh"
@@ -22,7 +20,7 @@ need_fuse
 
 mkdir -p "$T/sbin"
 ln -s "$LAGFS" "$T/sbin/lagfs"
-mount --bind "$T/sbin" /usr/local/sbin || skip_all "cannot bind over /usr/local/sbin"
+on_helper_path "$T/sbin" || skip_all "cannot bind over /usr/local/sbin"
 _mnts+=(/usr/local/sbin)
 
 B=$T/back M=$T/mnt
