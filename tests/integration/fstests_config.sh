@@ -33,17 +33,17 @@ ok "  TEST_DEV and SCRATCH_DEV are names, the mounts' fsnames" \
 ok "  the mount points are under --work" \
 	eval 'has "$c" "TEST_DIR=$W/lagfs/mnt/test" && has "$c" "SCRATCH_MNT=$W/lagfs/mnt/scratch"'
 ok "  the test mount: backing directory as source=, for all users, fsname= its name" \
-	has "$c" "TEST_FS_MOUNT_OPTS=-o source=$W/lagfs/test,allow_other,default_permissions,fsname=lagfs-test"
+	has "$c" "TEST_FS_MOUNT_OPTS=-o source=$W/lagfs/fs/test,allow_other,default_permissions,fsname=lagfs-test"
 ok "  the scratch mount likewise" \
-	has "$c" "MOUNT_OPTIONS=-o source=$W/lagfs/scratch,allow_other,default_permissions,fsname=lagfs-scratch"
+	has "$c" "MOUNT_OPTIONS=-o source=$W/lagfs/fs/scratch,allow_other,default_permissions,fsname=lagfs-scratch"
 ok "  the results go under --work" has "$c" "RESULT_BASE=$W/lagfs/results"
 c=$(cfg lagfs-rules --rules "$T/d.rules")
 ok "--print-config lagfs-rules --rules FILE: lagfs with the rules file" \
-	has "$c" "TEST_FS_MOUNT_OPTS=-o source=$W/lagfs-rules/test,allow_other,default_permissions,rules=$T/d.rules,fsname=lagfs-rules-test"
+	has "$c" "TEST_FS_MOUNT_OPTS=-o source=$W/lagfs-rules/fs/test,allow_other,default_permissions,rules=$T/d.rules,fsname=lagfs-rules-test"
 c=$(cfg passthrough_ll)
 ok "--print-config passthrough_ll: its helper's type, -o xattr, no fsname= (its helper gives it)" \
 	eval 'has "$c" FUSE_SUBTYP=.passthrough_ll &&
-		has "$c" "MOUNT_OPTIONS=-o source=$W/passthrough_ll/scratch,allow_other,default_permissions,xattr"'
+		has "$c" "MOUNT_OPTIONS=-o source=$W/passthrough_ll/fs/scratch,allow_other,default_permissions,xattr"'
 # refused DESC ARGS...: exit status 2 and one line.
 refused_cfg() {
 	local desc=$1; shift
@@ -70,7 +70,7 @@ on_helper_path "$T/sbin" || skip_all "cannot bind over /usr/local/sbin"
 _mnts+=(/usr/local/sbin)
 cfg lagfs >/dev/null
 . "$T/lagfs.config"
-mkdir -p "$W/lagfs/test" "$TEST_DIR"
+mkdir -p "$W/lagfs/fs/test" "$TEST_DIR"
 _mnts+=("$TEST_DIR")
 # shellcheck disable=SC2086
 mount -t "$FSTYP$FUSE_SUBTYP" $TEST_FS_MOUNT_OPTS "$TEST_DEV" "$TEST_DIR" 2>"$T/err"
@@ -80,7 +80,7 @@ ok "  _check_if_dev_already_mounted: findmnt -S \$TEST_DEV is \$TEST_DIR" \
 ok "  _fs_type: df -T says $FSTYP" \
 	test "$(df -T 2>/dev/null | awk -v d="$TEST_DEV" '$1 == d { print $2 }')" = "$FSTYP"
 echo x >"$TEST_DIR/f"
-ok "  the backing directory is the source= one" test -f "$W/lagfs/test/f"
+ok "  the backing directory is the source= one" test -f "$W/lagfs/fs/test/f"
 umount "$TEST_DEV"
 check "  _test_unmount: umount \$TEST_DEV" $?
 ok "  ... nothing left mounted" bash -c '! grep -qF " $1 " /proc/self/mountinfo' - "$TEST_DIR"
