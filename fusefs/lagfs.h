@@ -56,6 +56,7 @@ struct lagfs {
 	atomic_uint_fast64_t inode_numbers, handle_numbers;
 
 	struct own_creds creds;        /* to make nodes as their caller */
+	struct fuse_session *se;       /* the mount served, for notifications */
 	double timeout;                /* entry and attr cache timeout, seconds */
 	struct fuse_conn_info_opts *conn_opts; /* -o max_background=... */
 	struct lagfs_counters n;

@@ -292,6 +292,7 @@ static struct fuse_session *mount_session(struct lagfs *fs, struct options *o)
 		fuse_session_destroy(se);
 		return NULL;
 	}
+	fs->se = se;
 	return se;
 }
 
@@ -300,6 +301,7 @@ static void end_session(struct lagfs *fs, struct fuse_session *se)
 {
 	current_se = NULL;
 	park_drain(fs);
+	fs->se = NULL;
 	fuse_session_unmount(se);
 	fuse_session_destroy(se);
 	open_files_each(&fs->files, report_unreleased_one, fs);

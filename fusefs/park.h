@@ -58,6 +58,7 @@ struct lag_call {
 	uint64_t ino_num, fh_num;  /* the log's numbers for ino and fi.fh */
 	char *path;                /* below the mount root, malloc'd, or NULL */
 	bool parked;
+	bool sxid;                 /* written as its caller, was setuid/setgid */
 	bool hold, keep, eintr;
 	uint64_t t_arrive_ns;
 	int64_t planned_ns;        /* -1: hold without limit */

@@ -217,6 +217,40 @@ static int set_times(struct lag_call *c, int fd, int path_fd)
 	return utimensat(path_fd, "", tv, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
 }
 
+/*
+ * Writes, truncates and allocations as their caller. libfuse leaves
+ * clearing setuid and setgid to the filesystem (FUSE_CAP_HANDLE_KILLPRIV,
+ * its default; the kernel's own fallback keeps a setgid bit without group
+ * execute, which a local filesystem clears). As root lagfs holds
+ * CAP_FSETID and the backing filesystem would keep the bits for everyone;
+ * as the caller (a filesystem uid other than 0 drops CAP_FSETID) it clears
+ * them as it would for that caller. The kernel's cached mode does not see
+ * that: sxid_changed() invalidates it before the reply. serve() replies.
+ */
+static void serve_as_caller(struct lag_call *c,
+			    void (*serve)(struct lag_call *))
+{
+	struct stat st;
+	bool switched;
+	int err = caller_creds_begin(&c->fs->creds, c->req, &switched);
+
+	if (err) {
+		reply_err(c, err);
+		return;
+	}
+	c->sxid = switched && fstat(lag_file_of(c->fi.fh)->fd, &st) == 0 &&
+		  (st.st_mode & (S_ISUID | S_ISGID));
+	serve(c);
+	caller_creds_end(&c->fs->creds, switched);
+}
+
+/* Before the reply of a write or allocation that may have cleared bits. */
+static void sxid_changed(struct lag_call *c)
+{
+	if (c->sxid && c->fs->se)
+		fuse_lowlevel_notify_inval_inode(c->fs->se, c->ino, -1, 0);
+}
+
 static int apply_setattr(struct lag_call *c)
 {
 	struct lag_inode *in = inode_of(c, c->ino);
@@ -241,9 +275,17 @@ static int apply_setattr(struct lag_call *c)
 			return errno;
 	}
 	if (set & FUSE_SET_ATTR_SIZE) {
-		if ((fd >= 0 ? ftruncate(fd, c->attr.st_size)
-			     : truncate(proc, c->attr.st_size)) < 0)
-			return errno;
+		/* As the caller (serve_as_caller()); the reply has the mode. */
+		bool switched;
+		int err = caller_creds_begin(&c->fs->creds, c->req, &switched);
+
+		if (err)
+			return err;
+		err = (fd >= 0 ? ftruncate(fd, c->attr.st_size)
+			       : truncate(proc, c->attr.st_size)) < 0 ? errno : 0;
+		caller_creds_end(&c->fs->creds, switched);
+		if (err)
+			return err;
 	}
 	if (set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
 		   FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW)) {
@@ -599,8 +641,14 @@ static void serve_write(struct lag_call *c)
 		reply_err(c, (int)-res);
 		return;
 	}
+	sxid_changed(c);
 	call_log(c, 0);
 	fuse_reply_write(c->req, (size_t)res);
+}
+
+static void serve_write_as_caller(struct lag_call *c)
+{
+	serve_as_caller(c, serve_write);
 }
 
 static void lag_write_buf(fuse_req_t req, fuse_ino_t ino,
@@ -611,7 +659,7 @@ static void lag_write_buf(fuse_req_t req, fuse_ino_t ino,
 			      .in_buf = in_buf, .off = off, .fi = *fi,
 			      .has_fi = true };
 
-	call_dispatch(&c, serve_write);
+	call_dispatch(&c, serve_write_as_caller);
 }
 
 static void serve_flush(struct lag_call *c)
@@ -682,7 +730,13 @@ static void serve_fallocate(struct lag_call *c)
 	int res = fallocate(lag_file_of(c->fi.fh)->fd, c->flags, c->off,
 			    (off_t)c->size);
 
+	sxid_changed(c);
 	reply_err(c, res < 0 ? errno : 0);
+}
+
+static void serve_fallocate_as_caller(struct lag_call *c)
+{
+	serve_as_caller(c, serve_fallocate);
 }
 
 static void lag_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
@@ -694,7 +748,7 @@ static void lag_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
 			      .size = (size_t)length, .fi = *fi,
 			      .has_fi = true };
 
-	call_dispatch(&c, serve_fallocate);
+	call_dispatch(&c, serve_fallocate_as_caller);
 }
 
 static void serve_opendir(struct lag_call *c)
