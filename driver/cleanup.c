@@ -18,12 +18,7 @@
 #include "mountinfo.h"
 #include "report_err.h"
 #include "small_file.h"
-
-static const char *const trace_dirs[] = {
-	"/sys/kernel/tracing/instances",
-	"/sys/kernel/debug/tracing/instances",
-	NULL
-};
+#include "tracefs.h"
 
 static unsigned left;   /* things of dead runs that could not be removed */
 
@@ -180,33 +175,78 @@ static bool lagrace_alive(long pid)
 	       !strcmp(comm, "lagrace\n");
 }
 
-static void clean_trace(const char *instances)
+/* The PID of "lagrace-PID" (instance) or "lagrace_PID" (kprobe group)
+ * at name, of which len bytes; 0 if it is not one. */
+static long run_pid(const char *name, size_t len)
 {
-	DIR *dp = opendir(instances);
+	char buf[32], *end;
+	long pid;
+
+	if (len <= 8 || len >= sizeof(buf) || strncmp(name, "lagrace", 7) ||
+	    (name[7] != '-' && name[7] != '_'))
+		return 0;
+	memcpy(buf, name + 8, len - 8);
+	buf[len - 8] = '\0';
+	errno = 0;
+	pid = strtol(buf, &end, 10);
+	return errno || *end || end == buf || pid <= 0 ? 0 : pid;
+}
+
+static void clean_run_trace(int root, long pid, const char *what)
+{
+	char why[256];
+
+	if (tracefs_remove_run(root, pid, why, sizeof(why)) < 0)
+		cannot("cannot remove %s (lagrace %ld is gone): %s", what, pid,
+		       why);
+	else
+		printf("removed %s (lagrace %ld is gone)\n", what, pid);
+}
+
+/* The tracefs instances of dead runs, then kprobe events of dead runs
+ * that have no instance (killed between making one and the other). As
+ * an ordinary user there is no tracefs to look at, and nothing of ours
+ * in it. */
+static void clean_trace(void)
+{
+	char why[128], what[96];
+	int root = tracefs_open(why, sizeof(why)), dfd;
 	struct dirent *d;
+	char *kp, *line, *save = NULL;
+	DIR *dp;
+	long pid;
 
-	if (!dp)
-		return; /* no tracefs here, or not ours to read */
-	while ((d = readdir(dp))) {
-		char path[PATH_MAX], *end;
-		long pid;
-
-		if (strncmp(d->d_name, "lagrace-", 8))
+	if (root < 0)
+		return;
+	dfd = openat(root, "instances", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dp = dfd >= 0 ? fdopendir(dfd) : NULL;
+	while (dp && (d = readdir(dp))) {
+		pid = run_pid(d->d_name, strlen(d->d_name));
+		if (!pid || d->d_name[7] != '-' || lagrace_alive(pid))
 			continue;
-		errno = 0;
-		pid = strtol(d->d_name + 8, &end, 10);
-		if (errno || *end || end == d->d_name + 8 || pid <= 0 ||
-		    lagrace_alive(pid))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", instances, d->d_name);
-		if (rmdir(path) < 0 && errno != ENOENT)
-			cannot("cannot remove tracefs instance %s (lagrace %ld "
-			       "is gone): %s", path, pid, strerror(errno));
-		else
-			printf("removed tracefs instance %s (lagrace %ld is "
-			       "gone)\n", path, pid);
+		snprintf(what, sizeof(what), "tracefs instance %s", d->d_name);
+		clean_run_trace(root, pid, what);
 	}
-	closedir(dp);
+	if (dp)
+		closedir(dp);
+	else if (dfd >= 0)
+		close(dfd);
+	kp = malloc(1 << 20);
+	if (kp && tracefs_read(root, "kprobe_events", kp, 1 << 20) >= 0)
+		for (line = strtok_r(kp, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save)) {
+			/* "p:lagrace_42/lagrace_release fuse_file_put ..." */
+			char *g = strchr(line, ':');
+
+			if (!g || !(pid = run_pid(g + 1, strcspn(g + 1, "/"))) ||
+			    lagrace_alive(pid))
+				continue;
+			snprintf(what, sizeof(what), "kprobe event %.*s",
+				 (int)strcspn(g + 1, " "), g + 1);
+			clean_run_trace(root, pid, what);
+		}
+	free(kp);
+	close(root);
 }
 
 int cleanup_main(int argc, char **argv)
@@ -218,9 +258,10 @@ int cleanup_main(int argc, char **argv)
 		printf("usage: lagrace cleanup\n"
 		       "Removes what runs of lagrace that are no longer alive "
 		       "left behind: mounts\nunder $TMPDIR/lagrace.PID.XXXXXX "
-		       "(/tmp without $TMPDIR), those directories,\nand tracefs "
-		       "instances lagrace-PID. One line per thing removed; "
-		       "never\ntouches a running lagrace's. Exit status 0 when "
+		       "(/tmp without $TMPDIR), those directories,\nand (as "
+		       "root) tracefs instances lagrace-PID and kprobe events "
+		       "lagrace_PID/*.\nOne line per thing removed; never "
+		       "touches a running lagrace's. Exit status\n0 when "
 		       "nothing is left behind.\n");
 		return 0;
 	}
@@ -231,7 +272,6 @@ int cleanup_main(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	clean_tmpdir(tmp && *tmp ? tmp : "/tmp");
-	for (const char *const *t = trace_dirs; *t; t++)
-		clean_trace(*t);
+	clean_trace();
 	return left ? 1 : 0;
 }

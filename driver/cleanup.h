@@ -6,7 +6,9 @@
  *     --no-namespace or --fusermount leaves its mount dead: "Transport
  *     endpoint is not connected");
  *   - the directories themselves, $TMPDIR/lagrace.PID.XXXXXX;
- *   - tracefs instances named lagrace-PID whose PID is no running lagrace.
+ *   - tracefs instances named lagrace-PID, and kprobe events of the group
+ *     lagrace_PID, whose PID is no running lagrace (tracefs.h reaches
+ *     them whether or not tracefs is mounted anywhere).
  * It prints one line per thing removed, and never touches anything of a run
  * that is still alive (workdir.h says how it knows). Exit status 0 when
  * nothing is left behind, 1 when something could not be removed (one line

@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -631,20 +632,23 @@ static struct iter_ev iter_ev_of(const struct ev_rec *e, int file)
 	return v;
 }
 
-/* ev[0 .. total) into r->ev; too many (deep queues): the first and the
- * last half, where the opens and the releases are. */
+/* ev[0 .. total) (and their request ids) into r->ev; too many (deep
+ * queues): the first and the last half, where the opens and the releases
+ * are. */
 static void keep_ends(struct iter_result *r, const struct iter_ev *ev,
-		      size_t total)
+		      const uint32_t *unique, size_t total)
 {
 	for (size_t i = 0; i < total; i++) {
 		size_t j = total <= ITER_MAX_EV || i < ITER_MAX_EV / 2 ? i
 			   : i >= total - ITER_MAX_EV / 2 ? i - (total - ITER_MAX_EV)
 			   : SIZE_MAX;
 
-		if (j == SIZE_MAX)
+		if (j == SIZE_MAX) {
 			r->ev_dropped++;
-		else
+		} else {
+			r->ev_unique[r->n_ev] = unique[i];
 			r->ev[r->n_ev++] = ev[i];
+		}
 	}
 }
 
@@ -655,11 +659,12 @@ static void keep_child_events(struct iter *it)
 	bool keep[256] = { false };
 	size_t n_opens = pick_files(it, keep, 256), open_no = 0, total = 0;
 	struct iter_ev *tmp = calloc(it->n ? it->n : 1, sizeof(*tmp));
+	uint32_t *uq = calloc(it->n ? it->n : 1, sizeof(*uq));
 	struct fh_map m = { .n = 0 };
 
 	r->n_files = 0;
 	r->n_ev = r->ev_dropped = 0;
-	for (size_t i = 0; tmp && i < it->n; i++) {
+	for (size_t i = 0; tmp && uq && i < it->n; i++) {
 		const struct ev_rec *e = &it->ev[i];
 		size_t a = fh_find(&m, e->fh);
 		int file;
@@ -681,13 +686,16 @@ static void keep_child_events(struct iter *it)
 		}
 		if (!kept_kind(e))
 			continue;
-		if (file < 0)
+		if (file < 0) {
 			r->ev_dropped++;
-		else
+		} else {
+			uq[total] = (uint32_t)e->unique;
 			tmp[total++] = iter_ev_of(e, file);
+		}
 	}
-	keep_ends(r, tmp, total);
+	keep_ends(r, tmp, uq, total);
 	free(tmp);
+	free(uq);
 }
 
 static void judge(struct iter *it)
@@ -768,6 +776,20 @@ static void blame_dead_lagfs(struct iter *it)
 			 "status %d", WEXITSTATUS(st));
 }
 
+/*
+ * The kernel's fuse events name a mount's connection by its device number
+ * (fc->dev, the superblock's s_dev, in the kernel's encoding: major << 20
+ * | minor), which statx() of the mount's root gives us; without syncing,
+ * so that it costs no GETATTR round trip to lagfs.
+ */
+static void note_connection(struct iter *it)
+{
+	struct statx stx;
+
+	if (statx(AT_FDCWD, it->env->mnt, AT_STATX_DONT_SYNC, 0, &stx) == 0)
+		it->r->fuse_conn = stx.stx_dev_major << 20 | stx.stx_dev_minor;
+}
+
 int iteration_run(struct lane_env *env, unsigned index, struct iter_result *r)
 {
 	struct iter it = { .env = env, .cfg = env->cfg, .r = r, .pidfd = -1,
@@ -792,6 +814,8 @@ int iteration_run(struct lane_env *env, unsigned index, struct iter_result *r)
 		env->mounted = true;
 	}
 	r->t_mounted = lag_now_ns();
+	if (env->cfg->traced)
+		note_connection(&it);
 	start_child(&it);
 	if (!r->error)
 		wait_arrival(&it);

@@ -14,6 +14,7 @@
 
 #include "iteration.h"
 #include "setup_hint.h"
+#include "tracefs.h"
 
 static volatile sig_atomic_t stop;
 
@@ -150,9 +151,26 @@ static int setup(struct lane_env *env, const char *workdir, char *err,
 	return make_files(cfg, env->back, err, errlen);
 }
 
+/* lagrace is gone (killed, even with SIGKILL) and cannot remove its
+ * tracefs instance: the lanes, its last processes, do. */
+static void remove_orphan_trace(const struct lane_env *env, pid_t parent)
+{
+	char why[256];
+	int root;
+
+	if (!env->cfg->traced || getppid() == parent)
+		return;
+	root = tracefs_open(why, sizeof(why));
+	if (root < 0)
+		return;
+	if (tracefs_remove_run(root, (long)parent, why, sizeof(why)) < 0)
+		fprintf(stderr, "lagrace: lane %u: %s\n", env->lane, why);
+	close(root);
+}
+
 /* The lane's directory goes, mounts first; then the run's, if this lane
  * is the last process of the run (lagrace itself was killed). */
-static void leave(struct lane_env *env, struct workdir *wd)
+static void leave(struct lane_env *env, struct workdir *wd, pid_t parent)
 {
 	char what[PATH_MAX];
 
@@ -166,14 +184,16 @@ static void leave(struct lane_env *env, struct workdir *wd)
 	}
 	if (workdir_leave(wd, what, sizeof(what)) < 0)
 		fprintf(stderr, "lagrace: lane %u: %s\n", env->lane, what);
+	remove_orphan_trace(env, parent);
 }
 
 static void send_result(int fd, const struct iter_result *r)
 {
-	/* One write below PIPE_BUF: atomic even with other lanes writing. */
-	_Static_assert(sizeof(*r) <= 4096, "iter_result must fit PIPE_BUF");
+	/* One write below PIPE_BUF: atomic even with other lanes writing.
+	 * The kernel's trace is the main process's to add. */
+	_Static_assert(LANE_RESULT_SIZE <= 4096, "a result must fit PIPE_BUF");
 	/* Nobody reads any more (lagrace was killed): finish, clean up. */
-	if (write(fd, r, sizeof(*r)) != sizeof(*r))
+	if (write(fd, r, LANE_RESULT_SIZE) != (ssize_t)LANE_RESULT_SIZE)
 		stop = 1;
 }
 
@@ -202,7 +222,7 @@ int lane_main(const struct race_cfg *cfg, unsigned lane, int result_fd,
 		r.error = 1;
 		r.not_run = true;
 		send_result(result_fd, &r);
-		leave(&env, wd);
+		leave(&env, wd, parent);
 		return 1;
 	}
 	for (unsigned i = lane; i < cfg->iterations && !stop; i += cfg->jobs) {
@@ -213,6 +233,6 @@ int lane_main(const struct race_cfg *cfg, unsigned lane, int result_fd,
 			break;
 	}
 	iteration_cleanup(&env);
-	leave(&env, wd);
+	leave(&env, wd, parent);
 	return r.error ? 1 : 0;
 }

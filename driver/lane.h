@@ -11,7 +11,8 @@
  *
  * If lagrace dies, each lane gets SIGTERM (its parent-death signal), ends
  * its iteration, stops its lagfs, removes its directory, and the last lane
- * out removes lagrace's (workdir.h).
+ * out removes lagrace's (workdir.h); with --trace, the lanes remove
+ * lagrace's tracefs instance too.
  */
 #ifndef LANE_H
 #define LANE_H

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,8 @@
 #include "report.h"
 #include "runinfo.h"
 #include "svg.h"
+#include "trace_session.h"
+#include "tracefs.h"
 
 static volatile sig_atomic_t interrupted;   /* the signal that stops us */
 
@@ -124,6 +127,7 @@ struct run {
 	FILE *text, *story;
 	pid_t lanes[64];
 	bool stopping;                 /* a signal stopped the lanes */
+	struct trace_session trace;    /* --trace */
 };
 
 /* Fork cfg.jobs lanes, each writing its results to wfd; after a failed
@@ -136,6 +140,7 @@ static void start_lanes(struct run *run, int rfd, int wfd)
 		run->lanes[i] = fork();
 		if (run->lanes[i] == 0) {
 			close(rfd);
+			trace_session_forget(&run->trace);
 			_exit(lane_main(&run->cfg, i, wfd, &run->wd, self));
 		}
 		if (run->lanes[i] < 0) {
@@ -147,23 +152,40 @@ static void start_lanes(struct run *run, int rfd, int wfd)
 	close(wfd);
 }
 
+/* Whether a result (or the end) is there to read; meanwhile the kernel's
+ * trace is read as it comes, so that its buffer never fills. */
+static bool result_ready(struct run *run, int rfd)
+{
+	struct pollfd p = { .fd = rfd, .events = POLLIN };
+
+	if (run->trace.source == KT_SRC_NONE)
+		return true;
+	if (poll(&p, 1, 100) == 1)
+		return true;
+	trace_session_drain(&run->trace);
+	return false;
+}
+
 /* Report each result as it comes, until every lane has closed the pipe;
  * a signal stops the lanes, and what they have done is reported. */
 static void collect(struct run *run, int rfd)
 {
+	static struct iter_result r;   /* large: not on the stack */
+
 	for (;;) {
-		struct iter_result r;
-		ssize_t n = read(rfd, &r, sizeof(r));
+		ssize_t n = result_ready(run, rfd) ?
+			    read(rfd, &r, LANE_RESULT_SIZE) : -1;
 
 		if (interrupted && !run->stopping) {
 			run->stopping = true;
 			run->rp.stop_signal = interrupted;
 			stop_lanes(run->lanes, run->cfg.jobs);
 		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n != sizeof(r))
+		if (n < 0)
+			continue; /* EINTR, or nothing yet */
+		if (n != (ssize_t)LANE_RESULT_SIZE)
 			break;
+		trace_session_join(&run->trace, &r);
 		report_add(&run->rp, &r, run->text, run->story);
 	}
 	for (unsigned i = 0; i < run->cfg.jobs; i++)
@@ -204,6 +226,36 @@ static int finish(struct run *run)
 	return exit_status(c, &s, run->stopping);
 }
 
+/*
+ * --trace: on when it can be (auto), else off with one line saying why;
+ * --trace that cannot be is a usage error. The lanes then note each
+ * mount's FUSE connection.
+ */
+static void start_trace(struct run *run)
+{
+	struct race_cfg *c = &run->cfg;
+	struct trace_session *t = &run->trace;
+
+	t->source = KT_SRC_NONE;
+	t->root = t->inst = t->pipe = -1;
+	if (c->trace == TRACE_OFF) {
+		snprintf(run->ri.trace, sizeof(run->ri.trace), "off (--no-trace)");
+		return;
+	}
+	if (trace_session_start(t, c, lag_now_ns()) < 0) {
+		if (c->trace == TRACE_ON)
+			die_usage("--trace: not possible: %s", t->why);
+		fprintf(stderr, "lagrace: not traced: %s\n", t->why);
+		snprintf(run->ri.trace, sizeof(run->ri.trace), "off: %s", t->why);
+		return;
+	}
+	c->traced = true;
+	snprintf(run->ri.trace_source, sizeof(run->ri.trace_source), "%s",
+		 ktrace_source_names[t->source]);
+	snprintf(run->ri.trace, sizeof(run->ri.trace), "%s, tracefs instance "
+		 TRACEFS_INSTANCE_FMT, t->what, t->pid);
+}
+
 /* Everything that must be right before a lane starts. */
 static void prepare(struct run *run)
 {
@@ -234,24 +286,30 @@ int main(int argc, char **argv)
 		return sub->main(argc - 1, argv + 1);
 	options_parse(argc, argv, &run.cfg);
 	prepare(&run);
+	/* From here on a signal ends the run in order: the trace's instance
+	 * is removed, whatever stops us. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	runinfo_init(&run.ri, &run.cfg, argc, argv);
+	start_trace(&run);
 	if (workdir_create(&run.wd, err, sizeof(err)) < 0) {
 		fprintf(stderr, "lagrace: %s\n", err);
+		trace_session_stop(&run.trace);
 		return run.cfg.bisect ? 125 : 1;
 	}
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		perror("lagrace: pipe");
+		trace_session_stop(&run.trace);
 		workdir_leave(&run.wd, err, sizeof(err));
 		return 1;
 	}
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	runinfo_init(&run.ri, &run.cfg, argc, argv);
 	runinfo_find_hz(&run.ri);
 	report_begin(&run.rp, run.text);
 	run.rp.t_begin = lag_now_ns();
 	start_lanes(&run, pfd[0], pfd[1]);
 	collect(&run, pfd[0]);
 	run.rp.t_end = lag_now_ns();
+	trace_session_stop(&run.trace);
 	run.rp.main_cpu_us = cpu_us_self();
 	if (workdir_leave(&run.wd, err, sizeof(err)) < 0)
 		fprintf(stderr, "lagrace: left %s behind (lagrace cleanup "

@@ -15,7 +15,9 @@
 
 #include "base.h"
 #include "options.h"
+#include "report_err.h"
 #include "runinfo.h"
+#include "trace_session.h"
 
 #define MAX_EXTRA 16
 
@@ -60,8 +62,19 @@ static const struct row rows[] = {
 	{ "random op mix, random kill (chance)", { "--scenario", "chance" } },
 };
 
+/* matrix's options: --iterations apart, the others for every row. */
+struct matrix_args {
+	const char *iters;
+	const char *extra[MAX_EXTRA + 1];      /* NULL-terminated */
+	int n;
+	bool trace_given;                      /* --trace or --no-trace */
+	const char *no_trace;                  /* "--no-trace" when tracing is
+						* not possible here, else NULL:
+						* said once, not once a row */
+};
+
 static int run_row(const char *self, const struct row *r,
-		   const char *const *extra, const char *iters, const char *json)
+		   const struct matrix_args *m, const char *json)
 {
 	const char *argv[16 + MAX_EXTRA];
 	int n = 0, st;
@@ -70,10 +83,12 @@ static int run_row(const char *self, const struct row *r,
 	argv[n++] = self;
 	for (int i = 0; r->args[i]; i++)
 		argv[n++] = r->args[i];
-	for (int i = 0; extra[i]; i++)
-		argv[n++] = extra[i];
+	for (int i = 0; m->extra[i]; i++)
+		argv[n++] = m->extra[i];
+	if (m->no_trace)
+		argv[n++] = m->no_trace;
 	argv[n++] = "--iterations";
-	argv[n++] = iters;
+	argv[n++] = m->iters;
 	argv[n++] = "--quiet";
 	argv[n++] = "--json";
 	argv[n++] = json;
@@ -159,6 +174,33 @@ static const char *row_other(json_object *sum, char *buf, size_t cap)
 	return buf[0] ? buf : "-";
 }
 
+/* "released by": who sent the RELEASE, from where, in how many
+ * iterations ("a kernel worker via delayed_fput 20"), and in how many
+ * there is no record of it (lagfs never got the RELEASE of the file the
+ * story follows); "not traced". */
+static const char *row_released_by(json_object *sum, char *buf, size_t cap)
+{
+	json_object *by = NULL;
+	double traced = get(sum, "traced", NULL);
+	size_t len = 0;
+	int seen = 0;
+
+	buf[0] = '\0';
+	if (traced <= 0 || !json_object_object_get_ex(sum, "released_by", &by))
+		return "not traced";
+	json_object_object_foreach(by, what, n) {
+		seen += json_object_get_int(n);
+		if (len < cap)
+			len += (size_t)snprintf(buf + len, cap - len, "%s%s %d",
+						len ? "; " : "", what,
+						json_object_get_int(n));
+	}
+	if (traced > seen && len < cap)
+		snprintf(buf + len, cap - len, "%sno record %.0f",
+			 len ? "; " : "", traced - seen);
+	return buf;
+}
+
 /* " p50 |" of a stat3 in the summary, or " - |" without samples. */
 static void print_p50(json_object *sum, const char *key)
 {
@@ -173,19 +215,19 @@ static int print_row(const struct row *r, const char *const *extra, int fd)
 {
 	json_object *root = lseek(fd, 0, SEEK_SET) == 0
 			    ? json_object_from_fd(fd) : NULL, *sum = NULL;
-	char cmd[512], other[160];
+	char cmd[512], other[160], by[256];
 	double n, err;
 	int rc = -1;
 
 	row_command(r, extra, cmd, sizeof(cmd));
 	if (!root || !json_object_object_get_ex(root, "summary", &sum)) {
-		printf("| %s | failed | | | | | | `%s` |\n", r->what, cmd);
+		printf("| %s | failed | | | | | | | `%s` |\n", r->what, cmd);
 		goto out;
 	}
 	n = get(sum, "iterations", NULL);
 	err = get(sum, "errors", NULL);
 	if (n > 0 && err == n) {
-		printf("| %s | failed: %s | | | | | | `%s` |\n", r->what,
+		printf("| %s | failed: %s | | | | | | | `%s` |\n", r->what,
 		       first_error(root), cmd);
 		goto out;
 	}
@@ -195,20 +237,13 @@ static int print_row(const struct row *r, const char *const *extra, int fd)
 	       row_other(sum, other, sizeof(other)));
 	print_p50(sum, "busy_window_ms");
 	print_p50(sum, "release_lateness_ms");
-	printf(" `%s` |\n", cmd);
+	printf(" %s | `%s` |\n", row_released_by(sum, by, sizeof(by)), cmd);
 	rc = 0;
 out:
 	fflush(stdout);
 	json_object_put(root);
 	return rc;
 }
-
-/* matrix's options: --iterations apart, the others for every row. */
-struct matrix_args {
-	const char *iters;
-	const char *extra[MAX_EXTRA + 1];      /* NULL-terminated */
-	int n;
-};
 
 static void take(const struct race_opt *o, const char *arg, void *ctx)
 {
@@ -223,6 +258,8 @@ static void take(const struct race_opt *o, const char *arg, void *ctx)
 		m->iters = arg;
 		return;
 	}
+	if (!strcmp(o->name, "trace") || !strcmp(o->name, "no-trace"))
+		m->trace_given = true;
 	if (m->n + 2 > MAX_EXTRA) {
 		fprintf(stderr, "lagrace matrix: too many options\n");
 		exit(2);
@@ -232,6 +269,25 @@ static void take(const struct race_opt *o, const char *arg, void *ctx)
 	m->n++;
 	if (arg)
 		m->extra[m->n++] = arg;
+}
+
+/* --trace that cannot be is a usage error before any row; without
+ * --trace or --no-trace, tracing where possible, and else one line
+ * saying why not (and the rows run with --no-trace). */
+static void check_trace(struct matrix_args *m, enum trace_mode mode)
+{
+	enum ktrace_source src;
+	char why[200];
+
+	if (mode == TRACE_OFF || trace_session_probe(&src, why,
+						     sizeof(why)) == 0)
+		return;
+	if (mode == TRACE_ON)
+		die_usage("--trace: not possible: %s", why);
+	if (!m->trace_given) {
+		fprintf(stderr, "lagrace matrix: not traced: %s\n", why);
+		m->no_trace = "--no-trace";
+	}
 }
 
 /*
@@ -259,6 +315,7 @@ static void parse(int argc, char **argv, struct matrix_args *m)
 	check[c++] = m->iters;
 	check[c] = NULL;
 	options_parse(c, (char **)check, &cfg);
+	check_trace(m, cfg.trace);
 }
 
 static const char *hz_of(const struct runinfo *ri)
@@ -285,8 +342,8 @@ static void print_header(const char *iters)
 	       "reproduces when lagfs's events prove a late release of the "
 	       "child's file and the first unmount after the reap failed with "
 	       "EBUSY; times in ms.\n\n", u.release, hz_of(&ri), iters);
-	printf("| child IO | reproduced | late release | EBUSY | not both | busy p50 | release after reap p50 | command |\n");
-	printf("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+	printf("| child IO | reproduced | late release | EBUSY | not both | busy p50 | release after reap p50 | released by | command |\n");
+	printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
 	fflush(stdout);
 }
 
@@ -303,7 +360,7 @@ static int run_rows(const char *self, const struct matrix_args *m, int fd)
 			failed = 1;
 			break;
 		}
-		failed |= run_row(self, &rows[i], m->extra, m->iters, json) < 0;
+		failed |= run_row(self, &rows[i], m, json) < 0;
 		if (stopping)
 			break; /* the row was cut short: not a row of the table */
 		failed |= print_row(&rows[i], m->extra, fd) < 0;

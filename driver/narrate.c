@@ -71,6 +71,8 @@ void narrate_header(FILE *out, const struct runinfo *ri,
 	narrate_wrap(out, "lagfs rules: ", "  ", rules[0] ? rules : "none");
 	if (ri->fuse_opts)
 		wrapf(out, "  ", "lagfs -o %s", ri->fuse_opts);
+	if (ri->trace_source[0])
+		narrate_wrap(out, "kernel trace: ", "  ", ri->trace);
 	wrapf(out, "  ", "times in ms from the SIGKILL; -> who holds the child's "
 	      "file from then on");
 }
@@ -78,7 +80,7 @@ void narrate_header(FILE *out, const struct runinfo *ri,
 void narrate_story(FILE *out, const struct iter_result *r, enum mitigation m)
 {
 	static struct story s;  /* large: not on the stack */
-	char prefix[64], why[320], cont[32];
+	char prefix[64], why[512], cont[32], label[160];
 
 	story_build(r, m, &s);
 	if (!s.n) {
@@ -99,12 +101,15 @@ void narrate_story(FILE *out, const struct iter_result *r, enum mitigation m)
 		narrate_wrap(out, prefix, cont, st->text);
 		if (st->holder == H_SAME)
 			continue;
+		/* the task the trace shows is in why already */
+		snprintf(label, sizeof(label), "%s",
+			 story_holder_name(st->holder));
 		if (st->inferred)  /* why is "inferred: ..." */
 			snprintf(why, sizeof(why), "-> now held by %s (%s)",
-				 story_holder_name(st->holder), st->why);
+				 label, st->why);
 		else
 			snprintf(why, sizeof(why), "-> now held by %s: %s",
-				 story_holder_name(st->holder), st->why);
+				 label, st->why);
 		snprintf(prefix, sizeof(prefix), "%*s", STEP_INDENT, "");
 		snprintf(cont, sizeof(cont), "%*s", STEP_INDENT + 3, "");
 		narrate_wrap(out, prefix, cont, why);

@@ -65,6 +65,10 @@ static const struct race_opt opts[] = {
 	FLAG("tap", tap, true, "TAP on standard output"),
 	FLAG("quiet", quiet, true, "no line for each iteration"),
 	FLAG("explain", explain, true, "tell one iteration step by step"),
+	FLAG("trace", trace, TRACE_ON, "record which task sent the child's "
+	     "RELEASE, and its kernel stack (root; default: when possible)",
+	     MATRIX),
+	FLAG("no-trace", trace, TRACE_OFF, "do not", MATRIX),
 	STRING("mount", mount_dir, "DIR",
 	       "use the lagfs mounted there (one lane), with:"),
 	STRING("log", mount_log, "FILE", "its --log"),

@@ -2,21 +2,25 @@
  * race: what lagrace is asked to do (struct race_cfg, filled by options.c
  * from a scenario and the command line) and what one iteration found
  * (struct iter_result, sent from a lane to the main process over a pipe,
- * so it holds no pointers).
+ * so it holds no pointers; the main process adds the kernel's trace).
  */
 #ifndef RACE_H
 #define RACE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "engine.h"
+#include "ktrace.h"
 #include "lag_event.h"
 
 /* The names of these enums are tables (race.c), indexed by their values. */
 enum mitigation { MIT_NONE, MIT_RETRY, MIT_WAIT_RELEASE, MIT_LAZY, MIT_N };
 enum expect { EXPECT_NONE, EXPECT_RACE, EXPECT_CLEAN, EXPECT_N };
+/* --trace: the kernel's record of who sent the child's RELEASE. */
+enum trace_mode { TRACE_AUTO, TRACE_ON, TRACE_OFF };
 extern const char *const mitigation_names[MIT_N];
 extern const char *const expect_names[EXPECT_N];  /* none: NULL */
 
@@ -74,6 +78,9 @@ struct race_cfg {
 	const char *mount_log, *mount_control;
 	const char *lagfs_bin;
 	unsigned seed;
+	enum trace_mode trace;         /* --trace, --no-trace; default auto */
+	bool traced;                   /* the main process traces: lanes note
+					* each mount's FUSE connection */
 };
 
 /*
@@ -165,6 +172,18 @@ struct iter_result {
 	uint8_t n_files;
 	char files[ITER_MAX_FILES][ITER_PATH_LEN];
 	struct iter_ev ev[ITER_MAX_EV];
+	/* --trace: the mount's FUSE connection (its device number, as the
+	 * kernel's fuse events give it) and lagfs's request id of each
+	 * event (its low 32 bits: an iteration's ids are small), to find
+	 * the kernel's record of each request */
+	uint32_t fuse_conn;
+	uint32_t ev_unique[ITER_MAX_EV];
+	/* Not sent by the lane (LANE_RESULT_SIZE): the main process fills it
+	 * in from its trace when the result arrives. */
+	struct iter_trace trace;
 };
+
+/* What a lane sends of a struct iter_result: everything before trace. */
+#define LANE_RESULT_SIZE offsetof(struct iter_result, trace)
 
 #endif

@@ -11,6 +11,7 @@
 #include "narrate.h"
 #include "result_json.h"
 #include "scenario.h"
+#include "story.h"
 #include "verdict.h"
 
 const char *const report_phase_names[8] = {
@@ -45,6 +46,22 @@ static size_t app(char *buf, size_t cap, size_t len, const char *fmt, ...)
 	n = vsnprintf(buf + len, cap - len, fmt, ap);
 	va_end(ap);
 	return n > 0 ? len + (size_t)n : len;
+}
+
+/* "; released by kworker/1:0 via delayed_fput", or that the kernel's
+ * trace has no record of the RELEASE. */
+static size_t release_by_words(const struct iter_result *r, char *line,
+			       size_t cap, size_t len)
+{
+	const struct ktrace_req *q = story_release_by(r);
+	char who[160];
+
+	if (!q)
+		return r->t_release ? app(line, cap, len, "; the kernel's "
+					  "trace has no record of the RELEASE")
+				    : len;
+	ktrace_release_words(q, r->child, who, sizeof(who));
+	return app(line, cap, len, "; released by %s", who);
 }
 
 void report_print_line(const struct iter_result *r, enum mitigation m,
@@ -95,6 +112,8 @@ void report_print_line(const struct iter_result *r, enum mitigation m,
 	if (r->lagfs_lost_release && r->error != ITER_UNPROVEN)
 		len = app(line, sizeof(line), len, "; lagfs never saw a "
 			  "RELEASE (the mount was free at the reap)");
+	if (r->trace.source != KT_SRC_NONE)
+		len = release_by_words(r, line, sizeof(line), len);
 	narrate_wrap(out, head, "     ", line);
 }
 
@@ -134,6 +153,10 @@ void report_begin(const struct report *rp, FILE *out)
 	narrate_wrap(out, pre, cont, buf);
 	snprintf(pre, sizeof(pre), "%scommand: ", p);
 	narrate_wrap(out, pre, cont, cmd);
+	if (ri->trace_source[0]) {
+		snprintf(pre, sizeof(pre), "%skernel trace: ", p);
+		narrate_wrap(out, pre, cont, ri->trace);
+	}
 	fflush(out);
 }
 
@@ -239,6 +262,43 @@ static void phases(const struct report *rp, struct summary *s)
 	s->cpu_ms_lagfs /= s->iterations;
 }
 
+static void count(struct tally *t, unsigned *n, const char *what)
+{
+	unsigned i;
+
+	for (i = 0; i < *n && strcmp(t[i].what, what); i++)
+		;
+	if (i == *n) {
+		if (*n == REPORT_MAX_TALLY)
+			return;
+		snprintf(t[(*n)++].what, sizeof(t[0].what), "%s", what);
+	}
+	t[i].n++;
+}
+
+/* --trace: who sent the RELEASE, from where, over the iterations. */
+static void tally_releases(const struct report *rp, struct summary *s)
+{
+	for (size_t i = 0; i < rp->n; i++) {
+		const struct iter_result *r = &rp->results[i];
+		const struct ktrace_req *q = story_release_by(r);
+		char path[64], words[96], what[160];
+
+		if (r->trace.source == KT_SRC_NONE || !r->t_kill)
+			continue;
+		s->traced++;
+		if (!q)
+			continue;
+		s->release_traced++;
+		ktrace_path(q->stack, path, sizeof(path));
+		count(s->paths, &s->n_paths, *path ? path : "unknown");
+		snprintf(what, sizeof(what), "%s via %s",
+			 ktrace_task_class(q, r->child),
+			 ktrace_path_words(q->stack, words, sizeof(words)));
+		count(s->released_by, &s->n_released_by, what);
+	}
+}
+
 void report_summarize(const struct report *rp, struct summary *s)
 {
 	double *busy = calloc(rp->n + 1, sizeof(double));
@@ -269,6 +329,7 @@ void report_summarize(const struct report *rp, struct summary *s)
 		if (late && ok && r->late_release)
 			late[nl++] = r->lateness_ns / 1e6;
 	}
+	tally_releases(rp, s);
 	s->busy = stat3_of(busy, busy ? nb : 0);
 	s->lateness = stat3_of(late, late ? nl : 0);
 	free(busy);
@@ -372,6 +433,25 @@ static void summary_counts(const struct report *rp, const struct summary *s,
 		   "the child's file while the mount was busy");
 }
 
+/* "released by (kernel trace): a kernel worker via delayed_fput 20/20" */
+static void summary_releases(const struct summary *s, const struct out *o)
+{
+	char buf[512];
+	size_t len = 0;
+
+	if (!s->traced)
+		return;
+	for (unsigned i = 0; i < s->n_released_by; i++)
+		len = app(buf, sizeof(buf), len, "%s%s %u/%u", i ? ", " : "",
+			  s->released_by[i].what, s->released_by[i].n,
+			  s->traced);
+	if (s->release_traced < s->traced)
+		len = app(buf, sizeof(buf), len, "%sno record of the RELEASE "
+			  "%u/%u", len ? ", " : "",
+			  s->traced - s->release_traced, s->traced);
+	outf(o, "released by (kernel trace): %s", buf);
+}
+
 static void summary_times(const struct summary *s, const struct out *o)
 {
 	char buf[512];
@@ -389,6 +469,7 @@ static void summary_times(const struct summary *s, const struct out *o)
 		   "file was let go before it");
 	count_line(o, s->reap_blocked, "iteration", "the reap waited for the "
 		   "held IO, so the release came before it");
+	summary_releases(s, o);
 	linef(o, "%.2f s, %.1f verified reproductions per second", s->wall_s,
 	      s->reproductions_per_s);
 	len = app(buf, sizeof(buf), len, "per iteration: CPU %.2f ms lagrace, "

@@ -25,6 +25,13 @@ struct stat3 {
 	unsigned n;            /* 0: no samples (JSON null) */
 };
 
+/* How many iterations showed one thing (a release path, ...). */
+struct tally {
+	char what[96];
+	unsigned n;
+};
+#define REPORT_MAX_TALLY 8
+
 struct summary {
 	unsigned iterations, late_release, ebusy, errors, umount_ok;
 	unsigned reproduced, late_only, ebusy_only, clean, unproven;
@@ -42,6 +49,12 @@ struct summary {
 	double phase_ms[8];
 	unsigned phase_n;
 	double cpu_ms_lagrace, cpu_ms_lagfs;   /* per iteration */
+	/* --trace: iterations traced, and of those with a record of the
+	 * RELEASE, how many per release path ("delayed_fput") and per
+	 * sender and path ("a kernel worker via delayed_fput") */
+	unsigned traced, release_traced;
+	struct tally paths[REPORT_MAX_TALLY], released_by[REPORT_MAX_TALLY];
+	unsigned n_paths, n_released_by;
 };
 extern const char *const report_phase_names[8];
 

@@ -8,6 +8,7 @@
 #include "base.h"
 #include "names.h"
 #include "scenario.h"
+#include "story.h"
 #include "verdict.h"
 
 /* lagrace's timestamps, by their JSON names. */
@@ -126,6 +127,96 @@ static json_object *story_json(const struct iter_result *r, json_object *o)
 	return o;
 }
 
+/* ---- the kernel's trace (--trace) ---- */
+
+static json_object *stack_json(const char *stack)
+{
+	json_object *a = json_object_new_array();
+	char f[128];
+
+	for (int i = 0; ktrace_frame(stack, i, f, sizeof(f)); i++)
+		json_object_array_add(a, json_object_new_string(f));
+	return a;
+}
+
+/* A traced request: who sent it, from where, and how it was found. */
+static json_object *request_json(const struct ktrace_req *q, uint64_t kill)
+{
+	json_object *o = json_object_new_object();
+	char path[128];
+
+	add(o, "ev", json_object_new_string(lag_ev_name(q->kind)));
+	add(o, "file", json_object_new_int(q->file));
+	add(o, "task", json_object_new_string(q->comm));
+	add(o, "pid", json_object_new_int(q->pid));
+	add(o, "source", json_object_new_string(
+		q->source < KT_SRC_N && ktrace_source_names[q->source]
+		? ktrace_source_names[q->source] : "none"));
+	add(o, "joined_by", json_object_new_string(
+		ktrace_join_names[q->join < KT_JOIN_N ? q->join : 0]));
+	add(o, "unique", q->unique ? json_object_new_int64((int64_t)q->unique)
+				   : NULL);
+	add(o, "t_ns", json_object_new_int64((int64_t)(q->t_ns - kill)));
+	add(o, "path", json_object_new_string(ktrace_path(q->stack, path,
+							  sizeof(path))));
+	add(o, "stack", stack_json(q->stack));
+	return o;
+}
+
+static json_object *trace_json(const struct iter_result *r)
+{
+	const struct iter_trace *t = &r->trace;
+	json_object *o = json_object_new_object();
+	json_object *reqs = json_object_new_array();
+	json_object *marks = json_object_new_array();
+
+	for (int i = 0; i < t->n_req && i < KT_MAX_REQ; i++)
+		json_object_array_add(reqs, request_json(&t->req[i], r->t_kill));
+	for (int i = 0; i < t->n_marks && i < KT_MAX_MARKS; i++) {
+		const struct ktrace_mark *m = &t->mark[i];
+		json_object *jm = json_object_new_object();
+
+		add(jm, "t_ns", json_object_new_int64(
+			(int64_t)(m->t_ns - r->t_kill)));
+		add(jm, "ev", json_object_new_string(
+			ktrace_mark_names[m->kind < KT_MARK_N ? m->kind : 0]));
+		add(jm, "task", json_object_new_string(m->comm));
+		add(jm, "pid", json_object_new_int(m->pid));
+		if (m->kind == KT_URING_COMPLETE)
+			add(jm, "result", json_object_new_int(m->res));
+		json_object_array_add(marks, jm);
+	}
+	add(o, "source", json_object_new_string(
+		ktrace_source_names[t->source < KT_SRC_N ? t->source : 0]));
+	add(o, "requests", reqs);
+	add(o, "events", marks);
+	add(o, "events_dropped", json_object_new_int(t->marks_dropped));
+	return o;
+}
+
+/* "release_by": the kernel's record of the RELEASE of the file the story
+ * follows, or null (not traced, or no record of it). */
+static json_object *release_by_json(const struct iter_result *r)
+{
+	const struct ktrace_req *q = story_release_by(r);
+	json_object *o;
+	char path[128];
+
+	if (!q)
+		return NULL;
+	o = json_object_new_object();
+	add(o, "task", json_object_new_string(q->comm));
+	add(o, "pid", json_object_new_int(q->pid));
+	add(o, "source", json_object_new_string(ktrace_source_names[
+		q->source < KT_SRC_N ? q->source : 0]));
+	add(o, "path", json_object_new_string(ktrace_path(q->stack, path,
+							  sizeof(path))));
+	add(o, "joined_by", json_object_new_string(
+		ktrace_join_names[q->join < KT_JOIN_N ? q->join : 0]));
+	add(o, "stack", stack_json(q->stack));
+	return o;
+}
+
 json_object *result_to_json(const struct iter_result *r, enum mitigation m)
 {
 	json_object *o = json_object_new_object();
@@ -173,6 +264,9 @@ json_object *result_to_json(const struct iter_result *r, enum mitigation m)
 		story_json(r, o);
 	else
 		add(o, "times_ns", NULL);
+	add(o, "release_by", k ? release_by_json(r) : NULL);
+	add(o, "kernel_trace", k && r->trace.source != KT_SRC_NONE
+			       ? trace_json(r) : NULL);
 	return o;
 }
 
@@ -203,6 +297,9 @@ json_object *runinfo_to_json(const struct runinfo *ri)
 	add(o, "lagfs_rules", rules);
 	add(o, "lagfs_options", ri->fuse_opts ?
 	    json_object_new_string(ri->fuse_opts) : NULL);
+	add(o, "trace", json_object_new_string(ri->trace));
+	add(o, "trace_source", ri->trace_source[0] ?
+	    json_object_new_string(ri->trace_source) : NULL);
 	return o;
 }
 
@@ -228,6 +325,15 @@ static const struct { const char *name; size_t off; } counts[] = {
 	COUNT("lost_release", lost_release),
 	COUNT("reap_blocked", reap_blocked),
 };
+
+static json_object *tally_json(const struct tally *t, unsigned n)
+{
+	json_object *o = json_object_new_object();
+
+	for (unsigned i = 0; i < n; i++)
+		add(o, t[i].what, json_object_new_int((int)t[i].n));
+	return o;
+}
 
 json_object *summary_to_json(const struct report *rp, const struct summary *s)
 {
@@ -257,6 +363,9 @@ json_object *summary_to_json(const struct report *rp, const struct summary *s)
 		add(ph, report_phase_names[k], opt_double(s->phase_n,
 							  s->phase_ms[k]));
 	add(sum, "phase_ms", ph);
+	add(sum, "traced", json_object_new_int((int)s->traced));
+	add(sum, "release_paths", tally_json(s->paths, s->n_paths));
+	add(sum, "released_by", tally_json(s->released_by, s->n_released_by));
 	add(sum, "scenario", json_object_new_string(
 		scenario_names[rp->cfg->scenario]));
 	add(sum, "engine", json_object_new_string(engine_names[rp->cfg->engine]));
@@ -408,6 +517,70 @@ static int story_from_json(json_object *o, struct iter_result *r, char *err,
 	return 0;
 }
 
+static int name_of(const char *const *names, int n, const char *s)
+{
+	int i = s ? name_index(names, (size_t)n, s) : -1;
+
+	return i < 0 ? 0 : i;
+}
+
+static void request_from_json(json_object *jq, struct ktrace_req *q,
+			      uint64_t kill)
+{
+	json_object *st = get(jq, "stack");
+	int k = lag_ev_kind_of(json_object_get_string(get(jq, "ev")));
+
+	memset(q, 0, sizeof(*q));
+	q->kind = (uint8_t)(k < 0 ? LAG_EV_RELEASE : k);
+	q->file = (uint8_t)json_object_get_int(get(jq, "file"));
+	q->pid = json_object_get_int(get(jq, "pid"));
+	q->unique = (uint64_t)json_object_get_int64(get(jq, "unique"));
+	q->t_ns = kill + (uint64_t)json_object_get_int64(get(jq, "t_ns"));
+	q->source = (uint8_t)name_of(ktrace_source_names, KT_SRC_N,
+				     json_object_get_string(get(jq, "source")));
+	q->join = (uint8_t)name_of(ktrace_join_names, KT_JOIN_N,
+				   json_object_get_string(get(jq, "joined_by")));
+	copy(q->comm, sizeof(q->comm), get(jq, "task"));
+	for (size_t i = 0; json_object_is_type(st, json_type_array) &&
+			   i < json_object_array_length(st); i++)
+		ktrace_add_frame(q->stack, sizeof(q->stack),
+				 json_object_get_string(
+					 json_object_array_get_idx(st, i)));
+}
+
+/* "kernel_trace" back into r->trace (absent or null: not traced). */
+static void trace_from_json(json_object *o, struct iter_result *r)
+{
+	json_object *reqs = get(o, "requests"), *marks = get(o, "events");
+	struct iter_trace *t = &r->trace;
+
+	if (!json_object_is_type(o, json_type_object))
+		return;
+	t->source = (uint8_t)name_of(ktrace_source_names, KT_SRC_N,
+				     json_object_get_string(get(o, "source")));
+	for (size_t i = 0; json_object_is_type(reqs, json_type_array) &&
+			   i < json_object_array_length(reqs) &&
+			   t->n_req < KT_MAX_REQ; i++)
+		request_from_json(json_object_array_get_idx(reqs, i),
+				  &t->req[t->n_req++], r->t_kill);
+	for (size_t i = 0; json_object_is_type(marks, json_type_array) &&
+			   i < json_object_array_length(marks) &&
+			   t->n_marks < KT_MAX_MARKS; i++) {
+		json_object *jm = json_object_array_get_idx(marks, i);
+		struct ktrace_mark *m = &t->mark[t->n_marks++];
+
+		m->t_ns = r->t_kill + (uint64_t)json_object_get_int64(
+			get(jm, "t_ns"));
+		m->kind = (uint8_t)name_of(ktrace_mark_names, KT_MARK_N,
+					   json_object_get_string(get(jm, "ev")));
+		m->pid = json_object_get_int(get(jm, "pid"));
+		m->res = json_object_get_int(get(jm, "result"));
+		copy(m->comm, sizeof(m->comm), get(jm, "task"));
+	}
+	t->marks_dropped = (uint16_t)json_object_get_int(get(o,
+							 "events_dropped"));
+}
+
 int result_from_json(json_object *o, struct iter_result *r, char *err,
 		     size_t errlen)
 {
@@ -423,6 +596,7 @@ int result_from_json(json_object *o, struct iter_result *r, char *err,
 	if (!r->t_kill || !tn)
 		return 0; /* no kill: no story to tell */
 	times_from_json(tn, r);
+	trace_from_json(get(o, "kernel_trace"), r);
 	return story_from_json(o, r, err, errlen);
 }
 
@@ -478,5 +652,8 @@ int runinfo_from_json(json_object *o, struct runinfo *ri, char *err,
 			   i < RACE_MAX_RULES; i++)
 		ri->rules[i] = json_object_get_string(
 			json_object_array_get_idx(rules, i));
+	snprintf(ri->trace, sizeof(ri->trace), "%s", str(o, "trace", ""));
+	snprintf(ri->trace_source, sizeof(ri->trace_source), "%s",
+		 str(o, "trace_source", ""));
 	return 0;
 }

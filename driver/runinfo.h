@@ -32,6 +32,10 @@ struct runinfo {
 	enum mitigation mitigate;
 	bool fusermount;
 	unsigned seed, iterations, jobs;
+	/* --trace: what the kernel's trace came from ("tracepoint", ...;
+	 * "" when not traced) and, in words, what was traced, or why not */
+	char trace_source[16];
+	char trace[200];
 };
 
 /* For this run: everything but hz (runinfo_find_hz, which may take

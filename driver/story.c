@@ -5,9 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base.h"
 /* What a step is, before its words are chosen (in time order). */
 enum kind { K_MOUNTED, K_FORK, K_CUE, K_KILL, K_HOLD_RELEASED, K_REAP,
-	    K_PROBE, K_UMOUNT1, K_FREE, K_UMOUNT_DONE, K_EVENT };
+	    K_PROBE, K_UMOUNT1, K_FREE, K_UMOUNT_DONE, K_EVENT, K_TRACE_REQ,
+	    K_TRACE_MARK };
 
 static const char *const holder_names[H_N] = {
 	[H_CHILD] = "the child",
@@ -26,6 +28,14 @@ const char *story_holder_name(int h)
 	return h >= 0 && h < H_N ? holder_names[h] : "?";
 }
 
+const char *story_holder_label(const struct story_step *st, char *buf,
+			       size_t cap)
+{
+	snprintf(buf, cap, "%s%s%s%s", story_holder_name(st->holder),
+		 st->who[0] ? " (" : "", st->who, st->who[0] ? ")" : "");
+	return buf;
+}
+
 /* The walk through the sorted steps. */
 struct walk {
 	const struct iter_result *r;
@@ -39,6 +49,7 @@ struct walk {
 	int64_t park_t[ITER_MAX_FILES];
 	int worker;                  /* tid of the focus IO's io-wq worker */
 	int64_t rel;                 /* the focus file's RELEASE, or INT64_MAX */
+	int holder_step;             /* the step that named the holder */
 };
 
 static int64_t rel_kill(const struct iter_result *r, uint64_t t)
@@ -88,6 +99,7 @@ static void hold(struct walk *w, struct story_step *st, int h,
 	if (h == w->holder)
 		return;
 	w->holder = h;
+	w->holder_step = (int)(st - w->s->step);
 	st->holder = h;
 	va_start(ap, fmt);
 	vsnprintf(st->why, sizeof(st->why), fmt, ap);
@@ -131,6 +143,18 @@ static int pick_focus(const struct iter_result *r)
 			best = f;
 	}
 	return best;
+}
+
+int story_focus(const struct iter_result *r)
+{
+	return pick_focus(r);
+}
+
+const struct ktrace_req *story_release_by(const struct iter_result *r)
+{
+	int f = pick_focus(r);
+
+	return f < 0 ? NULL : ktrace_find(&r->trace, LAG_EV_RELEASE, f);
 }
 
 static const char *who(const struct walk *w, int32_t pid)
@@ -437,6 +461,159 @@ static void step_free(struct walk *w, struct story_step *st)
 		     "free");
 }
 
+/* ---- what the kernel's trace showed (--trace) ---- */
+
+static const char *const op_names[] = {
+	[LAG_EV_RELEASE] = "RELEASE", [LAG_EV_FLUSH] = "FLUSH",
+};
+
+/* "kworker/1:0 (pid 12257)", "the child (pid 4121)", "its io-wq worker
+ * iou-wrk-4121 (pid 4125)" */
+static const char *task_words(const struct walk *w, const char *comm,
+			      int32_t pid, char *buf, size_t cap)
+{
+	char worker[32];
+
+	snprintf(worker, sizeof(worker), "iou-wrk-%d", (int)w->r->child);
+	if (pid == w->r->child)
+		snprintf(buf, cap, "%s (pid %d)", w->killed ? "the dying child"
+			 : "the child", (int)pid);
+	else if (!strncmp(comm, worker, strlen(worker)))
+		snprintf(buf, cap, "its io-wq worker %s (pid %d)", comm,
+			 (int)pid);
+	else
+		snprintf(buf, cap, "%s (pid %d)", comm, (int)pid);
+	return buf;
+}
+
+/* The holder the RELEASE's stack shows, and whether holder h (inferred
+ * from lagfs's events) tells the same story. */
+static int traced_holder(const struct walk *w, const struct ktrace_req *q,
+			 int h, bool *agrees)
+{
+	char path[64];
+
+	ktrace_path(q->stack, path, sizeof(path));
+	if (q->pid == w->r->child) {
+		*agrees = h == H_CHILD || h == H_DYING || h == H_EXIT;
+		return h == H_CHILD ? H_CHILD : H_EXIT;
+	}
+	if (!strcmp(path, "delayed_fput")) {
+		/* the stack starts at delayed_fput: an io_uring fallback
+		 * before it is not on it, and not against it either */
+		*agrees = h == H_FALLBACK || h == H_DELAYED || h == H_DEFERRED;
+		return h == H_FALLBACK ? H_FALLBACK : H_DELAYED;
+	}
+	if (!strcmp(path, "io_fallback_req_func")) {
+		*agrees = h == H_FALLBACK || h == H_DEFERRED;
+		return H_FALLBACK;
+	}
+	if (!strcmp(path, "fuse_readpages_end")) {
+		/* a readahead of the page cache held the last reference, and
+		 * lagfs's answer to it dropped it */
+		*agrees = h == H_IN_FLIGHT || h == H_DEFERRED;
+		return H_IN_FLIGHT;
+	}
+	*agrees = h == H_DEFERRED;
+	return H_DEFERRED;
+}
+
+/* The RELEASE of the focus file, as the kernel sent it: the holder before
+ * it is what the stack shows. */
+static void traced_release(struct walk *w, struct story_step *st,
+			   const struct ktrace_req *q, const char *sent)
+{
+	struct story_step *hs = w->holder_step >= 0 ?
+				&w->s->step[w->holder_step] : NULL;
+	char path[64];
+	bool agrees;
+	int h;
+
+	if (!hs || w->holder == H_NOBODY || w->holder == H_UNKNOWN)
+		return;
+	h = traced_holder(w, q, w->holder, &agrees);
+	ktrace_path(q->stack, path, sizeof(path));
+	snprintf(hs->who, sizeof(hs->who), "%s, pid %d", q->comm, (int)q->pid);
+	if (agrees) {
+		char was[sizeof(hs->why)];
+		const char *p = hs->why;
+
+		if (!strncmp(p, "inferred: ", 10))
+			p += 10;
+		snprintf(was, sizeof(was), "%s", p);
+		if (h == H_FALLBACK && strcmp(path, "io_fallback_req_func"))
+			/* the fallback work queued the fput, and is gone
+			 * from the stack by the time delayed_fput runs */
+			snprintf(hs->why, sizeof(hs->why), "the kernel's trace "
+				 "shows it: %s; the io_uring fallback before it "
+				 "is inferred: %s", sent, was);
+		else
+			snprintf(hs->why, sizeof(hs->why), "the kernel's trace "
+				 "shows it: %s (and lagfs's events: %s)", sent,
+				 was);
+		hs->holder = h;
+	} else {
+		snprintf(st->text + strlen(st->text),
+			 sizeof(st->text) - strlen(st->text), "; this is not "
+			 "the usual story: lagfs's events alone suggested %s",
+			 story_holder_name(hs->holder));
+		snprintf(hs->why, sizeof(hs->why), "the kernel's trace shows it: "
+			 "%s (lagfs's events alone suggested %s)", sent,
+			 story_holder_name(hs->holder));
+		hs->holder = h;
+	}
+	hs->inferred = false;
+	w->holder = h;
+	hold(w, st, H_NOBODY, "the kernel sent the RELEASE: the last "
+	     "reference is gone");
+}
+
+static void trace_req_step(struct walk *w, struct story_step *st,
+			   const struct ktrace_req *q)
+{
+	char task[96], path[64], stack[300], sent[200];
+	const char *op = q->kind < ARRAY_SIZE(op_names) && op_names[q->kind]
+			 ? op_names[q->kind] : "request";
+	const char *file = q->file < w->r->n_files ? w->r->files[q->file] : "?";
+
+	task_words(w, q->comm, q->pid, task, sizeof(task));
+	ktrace_path(q->stack, path, sizeof(path));
+	ktrace_stack_words(q->stack, 6, stack, sizeof(stack));
+	snprintf(sent, sizeof(sent), "%s sent the %s from %s", task, op,
+		 *path ? path : "an unnamed path");
+	say(st, "kernel", "the kernel shows the %s of %s was sent by %s, "
+	    "from %s: %s", op, file, task, *path ? path : "?", stack);
+	if (q->kind == LAG_EV_RELEASE && (int)q->file == w->s->focus)
+		traced_release(w, st, q, sent);
+}
+
+/* What each mark says; "%s" is the task it happened in. */
+static const char *const mark_words[KT_MARK_N] = {
+	[KT_EXIT] = "the child's exit begins (sched_process_exit)",
+	[KT_WORKER_EXIT] = "%s exits",
+	[KT_URING_PUNT] = "io_uring hands the child's request to an io-wq "
+			  "worker (io_uring_queue_async_work)",
+	[KT_URING_TASK_ADD] = "io_uring queues task work for the child's "
+			      "ring, in %s",
+	[KT_URING_TW_RUN] = "io_uring task work runs in %s",
+};
+
+static void trace_mark_step(struct walk *w, struct story_step *st,
+			    const struct ktrace_mark *m)
+{
+	char task[96];
+
+	task_words(w, m->comm, m->pid, task, sizeof(task));
+	if (m->kind != KT_URING_COMPLETE) {
+		say(st, "kernel", mark_words[m->kind], task);
+		return;
+	}
+	say(st, "kernel", "io_uring completes the child's request (result "
+	    "%d) in %s%s", (int)m->res, task, w->killed &&
+	    m->pid != w->r->child && !strncmp(m->comm, "kworker/", 8)
+	    ? ": the dying child's completion runs in a kernel worker" : "");
+}
+
 static void lagrace_step(struct walk *w, struct story_step *st)
 {
 	const struct iter_result *r = w->r;
@@ -467,11 +644,40 @@ static void lagrace_step(struct walk *w, struct story_step *st)
 	}
 }
 
+/* The steps of the kernel's trace: its requests of the child's files and
+ * its marks. */
+static void add_trace(struct story *s, const struct iter_result *r)
+{
+	const struct iter_trace *t = &r->trace;
+
+	for (int i = 0; i < t->n_req && i < KT_MAX_REQ; i++) {
+		int n = s->n;
+
+		if (t->req[i].file >= r->n_files)
+			continue;
+		add(s, K_TRACE_REQ, t->req[i].t_ns, r, -1);
+		if (s->n > n) {
+			s->step[n].ev = i;
+			s->step[n].file = t->req[i].file;
+		}
+	}
+	for (int i = 0; i < t->n_marks && i < KT_MAX_MARKS; i++) {
+		int n = s->n;
+
+		if (t->mark[i].kind >= KT_MARK_N)
+			continue;
+		add(s, K_TRACE_MARK, t->mark[i].t_ns, r, -1);
+		if (s->n > n)
+			s->step[n].ev = i;
+	}
+}
+
 void story_build(const struct iter_result *r, enum mitigation m,
 		 struct story *s)
 {
 	struct walk w = { .r = r, .m = m, .s = s, .holder = H_SAME,
-			  .t_free_seen = INT64_MIN, .rel = INT64_MAX };
+			  .t_free_seen = INT64_MIN, .rel = INT64_MAX,
+			  .holder_step = -1 };
 
 	memset(s, 0, sizeof(*s));
 	s->focus = -1;
@@ -504,12 +710,17 @@ void story_build(const struct iter_result *r, enum mitigation m,
 		}
 		add(s, K_EVENT, e->t_ns, r, i);
 	}
+	add_trace(s, r);
 	qsort(s->step, (size_t)s->n, sizeof(s->step[0]), cmp_step);
 	for (int i = 0; i < s->n; i++) {
 		struct story_step *st = &s->step[i];
 
 		if (st->kind == K_EVENT)
 			event_step(&w, st, &r->ev[st->ev]);
+		else if (st->kind == K_TRACE_REQ)
+			trace_req_step(&w, st, &r->trace.req[st->ev]);
+		else if (st->kind == K_TRACE_MARK)
+			trace_mark_step(&w, st, &r->trace.mark[st->ev]);
 		else
 			lagrace_step(&w, st);
 	}

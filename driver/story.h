@@ -28,11 +28,23 @@
  *   nobody             from the RELEASE, or the MNT_EXPIRE probe that
  *                      found the mount free, whichever came first
  *   unknown            lagfs never saw the RELEASE
+ *
+ * With the kernel's trace (--trace, struct iter_trace) the story shows
+ * what the kernel recorded, each as a "kernel" step: the child's exit,
+ * io_uring's completion and task work for the child's ring, and the task
+ * that sent each FUSE_FLUSH and FUSE_RELEASE with the
+ * kernel stack it came from. The RELEASE's stack then decides the holder
+ * before it: where lagfs's events had only inferred it, the step now says
+ * what the kernel showed (and who: step.who); where the stack disagrees
+ * with the inference, the holder is the stack's, and the RELEASE's step
+ * says that this is not the usual story. From the kernel's send of the
+ * RELEASE the file is held by nobody.
  */
 #ifndef STORY_H
 #define STORY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "race.h"
@@ -40,18 +52,21 @@
 enum holder { H_SAME = -1, H_CHILD, H_DYING, H_IN_FLIGHT, H_EXIT,
 	      H_FALLBACK, H_DELAYED, H_DEFERRED, H_NOBODY, H_UNKNOWN, H_N };
 
-#define STORY_MAX (ITER_MAX_EV + 16)
+#define STORY_MAX (ITER_MAX_EV + 16 + KT_MAX_REQ + KT_MAX_MARKS)
 
 struct story_step {
 	int64_t t_ns;          /* relative to the kill */
 	const char *actor;     /* "lagrace", "lagfs" or "kernel" */
-	char text[240];
+	char text[400];
 	int holder;            /* enum holder from here on, or H_SAME */
-	char why[200];         /* what shows the holder */
+	char why[320];         /* what shows the holder */
+	char who[48];          /* the task the kernel's trace shows holding
+				* it ("kworker/1:0, pid 12257"), or "" */
 	bool inferred;
 	int kind;              /* story.c's own: what the step is */
 	int file;              /* the file of an event step, else -1 */
-	int ev;                /* its index in r->ev, else -1 */
+	int ev;                /* its index in r->ev (or, for the kernel's
+				* trace, in r->trace.req or .mark), else -1 */
 	int seq;               /* order of making: breaks ties of t_ns */
 };
 
@@ -67,5 +82,15 @@ void story_build(const struct iter_result *r, enum mitigation m,
 
 /* "the child", "nobody", ... */
 const char *story_holder_name(int h);
+/* The holder of a step for people: its name, and the task the kernel's
+ * trace shows ("delayed_fput, in a kernel thread (kworker/1:0, pid
+ * 12257)"). */
+const char *story_holder_label(const struct story_step *st, char *buf,
+			       size_t cap);
+
+/* The file whose holders a story tells (index into r->files), or -1. */
+int story_focus(const struct iter_result *r);
+/* The kernel's record of that file's RELEASE (--trace), or NULL. */
+const struct ktrace_req *story_release_by(const struct iter_result *r);
 
 #endif

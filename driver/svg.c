@@ -514,15 +514,17 @@ static void draw_phase(struct out *o, const struct timeline *tl,
 	double y = tl->axis_y + 44, x0 = tx(tl, from), x1 = tx(tl, to);
 	double lx = PLOT_L + (k % 2) * 540, ly = y + 32 + (k / 2) * 18;
 	const char *color = holder_color(st->holder);
-	char tail[96];
+	char tail[160];
 
 	put(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"10\" "
 	    "fill=\"%s\" fill-opacity=\"0.75\"/>\n", x0, y,
 	    x1 - x0 > 1 ? x1 - x0 : 1, color);
 	put(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\" "
 	    "fill=\"%s\" fill-opacity=\"0.75\"/>\n", lx, ly - 9, color);
-	snprintf(tail, sizeof(tail), "from %+.3f ms%s", from,
-		 st->inferred ? " (inferred)" : "");
+	/* with --trace, the task the kernel showed holding it */
+	snprintf(tail, sizeof(tail), "from %+.3f ms%s%s%s", from,
+		 st->inferred ? " (inferred)" : "", st->who[0] ? ", in " : "",
+		 st->who);
 	text2(o, lx + 15, ly, "class=\"lg holder\"", "#222",
 	      story_holder_name(st->holder), tail);
 }

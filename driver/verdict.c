@@ -16,6 +16,7 @@ void ev_rec_from(struct ev_rec *r, const struct lag_event *e)
 	r->pid = e->pid;
 	r->fh = e->fh;
 	r->result = e->result;
+	r->unique = e->unique;
 }
 
 static bool is_open(const struct ev_rec *r)

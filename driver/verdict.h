@@ -36,6 +36,7 @@ struct ev_rec {
 	int64_t pid;
 	uint64_t fh;
 	int64_t result;
+	uint64_t unique;             /* the FUSE request id */
 };
 
 void ev_rec_from(struct ev_rec *r, const struct lag_event *e);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "caller_creds.h"
 #include "delay_queue.h"
 #include "event_sink.h"
 #include "inode_table.h"
@@ -54,6 +55,7 @@ struct lagfs {
 	 */
 	atomic_uint_fast64_t inode_numbers, handle_numbers;
 
+	struct own_creds creds;        /* to make nodes as their caller */
 	double timeout;                /* entry and attr cache timeout, seconds */
 	struct fuse_conn_info_opts *conn_opts; /* -o max_background=... */
 	struct lagfs_counters n;

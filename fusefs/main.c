@@ -124,6 +124,12 @@ static void init_fs(struct lagfs *fs, struct options *o)
 	fs->backing_len = strlen(fs->backing);
 	if (!strcmp(fs->backing, "/"))
 		fs->backing_len = 0; /* paths below "/" keep their slash */
+	/* Named after its backing directory, so that umount BACKING and
+	 * findmnt -S BACKING find the mount, as fstests expects. */
+	if (!o->fsname_given &&
+	    options_name_mount(o, o->mount_name ? o->mount_name
+						: fs->backing) < 0)
+		die_usage("out of memory");
 	fs->mountpoint = existing_dir("mountpoint", o->mountpoint);
 	if (mount_check_mounted(fs->mountpoint))
 		die_usage("mountpoint %s: %s", o->mountpoint,
@@ -139,6 +145,8 @@ static void init_fs(struct lagfs *fs, struct options *o)
 	if (!fs->rules)
 		die_usage("rules file %s", err);
 	fs->op_mask = fs->rules->op_mask;
+	if (own_creds_init(&fs->creds) < 0)
+		die_usage("own credentials: %s", strerror(errno));
 	if (open_files_init(&fs->files) ||
 	    pthread_mutex_init(&fs->park_lock, NULL) ||
 	    pthread_cond_init(&fs->drained, NULL) ||
@@ -306,6 +314,7 @@ static void free_fs(struct lagfs *fs, struct options *o)
 {
 	rule_set_free(fs->rules);
 	rule_set_free(fs->cli_rules);
+	own_creds_free(&fs->creds);
 	options_free(o);
 	free(fs->conn_opts);
 	free(fs->rules_file);
@@ -453,6 +462,12 @@ int main(int argc, char **argv)
 		free_fs(&fs, &o);
 		return 2;
 	}
+	/*
+	 * The kernel has applied the caller's umask to the mode of a create,
+	 * mkdir or mknod already; ours would take bits off a second time. The
+	 * log and the socket, made with the user's umask, exist by now.
+	 */
+	umask(0);
 	if (go_live(&fs, &o, &r) == 0)
 		res = serve_sessions(&fs, &o, &r);
 	shut_down(&fs, &o, &r);

@@ -92,6 +92,10 @@ static const struct lagfs_opt lagfs_opts[] = {
 	{ .name = "control", .arg = "PATH", .set = set_control,
 	  .help = "control socket (mode 0600): release, add, set, reload, "
 		  "help..." },
+	{ .name = "source", .arg = "DIR", .field = FIELD(source),
+	  .help = "the backing directory, instead of BACKING_DIR (as fstests "
+		  "passes it);\nthen the mount is named after a first argument "
+		  "if there are two" },
 	{ .name = "remount", .field = FIELD(remount),
 	  .help = "after an unmount, mount again (until SIGINT or SIGTERM)" },
 	{ .name = "workers", .arg = "N", .set = set_workers,
@@ -124,6 +128,7 @@ enum {
 	KEY_LIBFUSE = 1,       /* libfuse's own: kept for fuse_parse_cmdline */
 	KEY_MAX_THREADS,
 	KEY_MAX_IDLE,
+	KEY_FSNAME,
 	KEY_OWN = 16,          /* + index * SPELLINGS + spelling */
 };
 
@@ -138,6 +143,7 @@ static const struct fuse_opt libfuse_opts[] = {
 	FUSE_OPT_KEY("-s", KEY_LIBFUSE),
 	FUSE_OPT_KEY("max_threads=", KEY_MAX_THREADS),
 	FUSE_OPT_KEY("max_idle_threads=", KEY_MAX_IDLE),
+	FUSE_OPT_KEY("fsname=", KEY_FSNAME),
 	FUSE_OPT_END
 };
 
@@ -263,6 +269,7 @@ static int opt_proc(void *data, const char *arg, int key,
 		die_usage("unknown option '%s' (try 'lagfs --help')", arg);
 	p->max_threads_given |= key == KEY_MAX_THREADS;
 	p->max_idle_given |= key == KEY_MAX_IDLE;
+	p->o->fsname_given |= key == KEY_FSNAME;
 	if (key < KEY_OWN)
 		return 1; /* libfuse's, or a -o option for fuse_session_new */
 	own_option(p, key, arg);
@@ -348,18 +355,27 @@ static void take_cmdline(struct options *o, const struct parse *p,
 	free(cl->mountpoint); /* none: lagfs took both arguments */
 }
 
+/*
+ * BACKING_DIR MOUNTPOINT; or, with -o source=DIR, MOUNTPOINT alone, or
+ * NAME MOUNTPOINT as fstests' mount helpers pass it (NAME is the name
+ * fstests looks the mount up by: its fsname).
+ */
 static void take_arguments(struct options *o, const struct parse *p)
 {
 	if (p->extra)
 		die_usage("unexpected argument '%s' (try 'lagfs --help')",
 			  p->extra);
-	if (p->nargs != 2)
-		die_usage("need BACKING_DIR and MOUNTPOINT (try 'lagfs --help')");
+	if (p->nargs != 2 && !(o->source && p->nargs == 1))
+		die_usage("need BACKING_DIR and MOUNTPOINT, or -o source=DIR "
+			  "and MOUNTPOINT (try 'lagfs --help')");
 	if (o->log_file && o->log_fd >= 0)
 		die_usage("--log and --log-fd exclude each other");
-	o->backing = strdup(p->args[0]);
-	o->mountpoint = strdup(p->args[1]);
-	if (!o->backing || !o->mountpoint)
+	o->backing = strdup(o->source ? o->source : p->args[0]);
+	o->mountpoint = strdup(p->args[p->nargs - 1]);
+	if (o->source && p->nargs == 2)
+		o->mount_name = strdup(p->args[0]);
+	if (!o->backing || !o->mountpoint ||
+	    (o->source && p->nargs == 2 && !o->mount_name))
 		die_usage("out of memory");
 }
 
@@ -403,6 +419,8 @@ void options_free(struct options *o)
 	free(o->control_arg);
 	free(o->backing);
 	free(o->mountpoint);
+	free(o->source);
+	free(o->mount_name);
 }
 
 char *options_absolute(const char *path)
@@ -414,4 +432,26 @@ char *options_absolute(const char *path)
 	if (!getcwd(cwd, sizeof(cwd)) || asprintf(&p, "%s/%s", cwd, path) < 0)
 		return NULL;
 	return p;
+}
+
+/* -o fsname=NAME for libfuse, which reads "\," as a comma and "\\" as a
+ * backslash in a value. */
+int options_name_mount(struct options *o, const char *name)
+{
+	char *opt = malloc(2 * strlen(name) + sizeof("-ofsname="));
+	char *q;
+	int r;
+
+	if (!opt)
+		return -1;
+	q = opt + sprintf(opt, "-ofsname=");
+	for (; *name; name++) {
+		if (*name == ',' || *name == '\\')
+			*q++ = '\\';
+		*q++ = *name;
+	}
+	*q = '\0';
+	r = fuse_opt_add_arg(&o->fuse_args, opt);
+	free(opt);
+	return r;
 }

@@ -34,6 +34,10 @@ struct options {
 	char *control;                 /* absolute: the daemon leaves the cwd */
 	char *control_arg;             /* as given, for messages */
 	char *backing, *mountpoint;    /* as given */
+	char *source;                  /* -o source=DIR, or NULL */
+	char *mount_name;              /* NAME of NAME MOUNTPOINT with source=,
+					* or NULL: the mount's default fsname */
+	bool fsname_given;             /* -o fsname=: leave it to libfuse */
 	unsigned workers;              /* 0: the default */
 };
 
@@ -42,6 +46,13 @@ void options_parse(int argc, char **argv, struct options *o);
 
 /* Free what options_parse allocated (not cli_rules: lagfs keeps it). */
 void options_free(struct options *o);
+
+/*
+ * Name the mount NAME (its source in /proc/mounts, what umount(8) and
+ * findmnt -S take): -o fsname=NAME for fuse_session_new(). 0, or -1 out
+ * of memory.
+ */
+int options_name_mount(struct options *o, const char *name);
 
 /* A path made absolute against the cwd, malloc'd; NULL with errno set. */
 char *options_absolute(const char *path);

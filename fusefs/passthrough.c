@@ -300,20 +300,30 @@ static void lag_readlink(fuse_req_t req, fuse_ino_t ino)
 	call_dispatch(&c, serve_readlink);
 }
 
-/* mknod, mkdir and symlink: make the node, then answer as a lookup. */
+/*
+ * mknod, mkdir and symlink: make the node as its caller (caller_creds.h),
+ * then answer as a lookup.
+ */
 static void serve_make_node(struct lag_call *c)
 {
 	int dfd = fd_of(c, c->ino);
-	int res;
+	bool switched;
+	int err = caller_creds_begin(&c->fs->creds, c->req, &switched);
 
+	if (err) {
+		reply_err(c, err);
+		return;
+	}
 	if (c->op == LAG_OP_MKDIR)
-		res = mkdirat(dfd, c->name, c->mode);
+		err = mkdirat(dfd, c->name, c->mode);
 	else if (c->op == LAG_OP_SYMLINK)
-		res = symlinkat(c->link, dfd, c->name);
+		err = symlinkat(c->link, dfd, c->name);
 	else
-		res = mknodat(dfd, c->name, c->mode, c->rdev);
-	if (res < 0) {
-		reply_err(c, errno);
+		err = mknodat(dfd, c->name, c->mode, c->rdev);
+	err = err < 0 ? errno : 0;
+	caller_creds_end(&c->fs->creds, switched);
+	if (err) {
+		reply_err(c, err);
 		return;
 	}
 	reply_entry(c, c->ino, c->name);
@@ -509,14 +519,22 @@ static void lag_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static void serve_create(struct lag_call *c)
 {
 	struct fuse_entry_param e;
+	bool switched;
 	int fd, err;
 
+	err = caller_creds_begin(&c->fs->creds, c->req, &switched);
+	if (err) {
+		reply_err(c, err);
+		return;
+	}
 	/* O_NOFOLLOW: a symlink planted at the name in the backing dir since
 	 * the kernel looked it up must not make us create outside it. */
 	fd = open_backing(fd_of(c, c->ino), c->name,
 			  c->fi.flags | O_CREAT | O_NOFOLLOW, c->mode);
-	if (fd < 0) {
-		reply_err(c, errno);
+	err = fd < 0 ? errno : 0;
+	caller_creds_end(&c->fs->creds, switched);
+	if (err) {
+		reply_err(c, err);
 		return;
 	}
 	err = do_lookup(c, c->ino, c->name, &e);
@@ -836,25 +854,21 @@ static void lag_statfs(fuse_req_t req, fuse_ino_t ino)
 	call_dispatch(&c, serve_statfs);
 }
 
-/* xattrs go through /proc: O_PATH descriptors refuse f*xattr(). */
-static int xattr_proc(struct lag_call *c, char proc[static 32])
-{
-	struct lag_inode *in = inode_of(c, c->ino);
-
-	if (S_ISLNK(in->type))
-		return ENOTSUP;
-	proc_path(in->fd, proc);
-	return 0;
-}
-
+/*
+ * xattrs go through /proc: O_PATH descriptors refuse f*xattr(). Following
+ * /proc/self/fd/N lands on the file the descriptor holds, which for a
+ * symlink is the symlink itself, not its target: the one the kernel asked
+ * about.
+ */
 static void serve_setxattr(struct lag_call *c)
 {
 	char proc[32];
-	int err = xattr_proc(c, proc);
 
-	if (!err && setxattr(proc, c->name, c->value, c->size, c->flags) < 0)
-		err = errno;
-	reply_err(c, err);
+	proc_path(fd_of(c, c->ino), proc);
+	if (setxattr(proc, c->name, c->value, c->size, c->flags) < 0)
+		reply_err(c, errno);
+	else
+		reply_err(c, 0);
 }
 
 static void lag_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
@@ -873,12 +887,8 @@ static void serve_getxattr(struct lag_call *c)
 	char proc[32];
 	char *buf = NULL;
 	ssize_t n;
-	int err = xattr_proc(c, proc);
 
-	if (err) {
-		reply_err(c, err);
-		return;
-	}
+	proc_path(fd_of(c, c->ino), proc);
 	if (c->size && !(buf = malloc(c->size))) {
 		reply_err(c, ENOMEM);
 		return;
@@ -917,11 +927,12 @@ static void lag_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 static void serve_removexattr(struct lag_call *c)
 {
 	char proc[32];
-	int err = xattr_proc(c, proc);
 
-	if (!err && removexattr(proc, c->name) < 0)
-		err = errno;
-	reply_err(c, err);
+	proc_path(fd_of(c, c->ino), proc);
+	if (removexattr(proc, c->name) < 0)
+		reply_err(c, errno);
+	else
+		reply_err(c, 0);
 }
 
 static void lag_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)

@@ -1,7 +1,7 @@
-# Sourced by tests/run and by tests that run as root in a mount namespace of
-# their own: what they mount there is invisible outside and goes with the
-# namespace, and /dev/fuse can be given another mode there without changing
-# the machine's.
+# Sourced by tests/run, scripts/fstests and by tests that run as root in a
+# mount namespace of their own: what they mount there is invisible outside
+# and goes with the namespace, and /dev/fuse can be given another mode there
+# without changing the machine's.
 
 # own_mount_namespace SCRIPT ARGS...: run SCRIPT ARGS again in a new mount
 # namespace with private propagation, unless this is that run already (then
@@ -68,3 +68,12 @@ namespace_root() {
 # namespace of its own, where tmpfs and FUSE mount just the same. Returns
 # 1 when neither can be made.
 mounts_of_its_own() { own_mount_namespace "$@" || namespace_root "$@"; }
+
+# on_helper_path DIR: in this mount namespace, the programs in DIR are what
+# mount(8)'s FUSE helper runs. mount.fuse3 runs `TYPE SOURCE MNT -o OPTS`
+# through /bin/sh with the PATH that mount(8) cleared, so the shell's
+# default path decides, whose first directory is /usr/local/sbin: DIR is
+# bind-mounted over it. umount /usr/local/sbin takes it away again.
+on_helper_path() {
+	mount --bind "$1" /usr/local/sbin
+}

@@ -3,10 +3,11 @@
 # mode: as root with lanes in mount namespaces and with --no-namespace, as
 # an ordinary user in user namespaces and with --fusermount. Its lanes get
 # SIGTERM from the kernel, finish their iteration, stop lagfs (which
-# unmounts) and remove the temporary directory. When the lanes and lagfs
-# are killed too, `lagrace cleanup` removes the dead mounts and the
-# directory, one line per thing, exit 0; it never touches a running run's
-# directory or mounts, nor a tracefs instance of a running lagrace.
+# unmounts) and remove the temporary directory and lagrace's tracefs
+# instance (--trace, on by default as root). When the lanes and lagfs are
+# killed too, `lagrace cleanup` removes the dead mounts, the directory and
+# the instance, one line per thing, exit 0; it never touches a running
+# run's directory or mounts, nor a tracefs instance of a running lagrace.
 #
 # As root the test runs in a mount namespace of its own (a 0666 /dev/fuse
 # there for the ordinary user, tracefs mounted there if need be).
@@ -101,6 +102,8 @@ kill9() {
 	left=$(ls -A "$T/$name/tmp")
 	check "$name: the temporary directory is gone, without lagrace cleanup" "$([ -z "$left" ]; echo $?)"
 	[ -z "$left" ] || echo "# left: $left"
+	ok "$name: no tracefs instance is left either (the lanes remove it)" \
+		test ! -e "$inst/lagrace-$PID"
 	out=$("${who[@]}" TMPDIR="$T/$name/tmp" "$LR" cleanup 2>&1)
 	rc=$?
 	check "$name: lagrace cleanup finds nothing (exit $rc)" "$([ "$rc" = 0 ] && [ -z "$out" ]; echo $?)"
@@ -109,7 +112,9 @@ kill9() {
 
 # killpg NAME WHO ARGS...: SIGKILL to every process of the run at once
 # (lagrace, lanes, lagfs, children); then lagrace cleanup removes what is
-# left, a line per mount and per directory, and finds nothing a second time.
+# left, a line per mount, per directory and for the run's tracefs instance
+# (as root, where the kernel can trace: --trace is on by default), and
+# finds nothing a second time.
 # With MOUNTS=N (host mounts: --no-namespace, --fusermount), the kill comes
 # while the run's N mounts are there: --hold 30s keeps each busy, so none
 # is between an unmount and the next mount.
@@ -121,15 +126,20 @@ killpg() {
 	after_kill "$name"
 	n_mounts=$(mounts_in "$T/$name" | wc -l)
 	n_dirs=$(ls -A "$T/$name/tmp" | wc -l)
-	echo "# $name: left $n_mounts mount(s), $n_dirs directory(ies)"
+	n_trace=0
+	[ -d "$inst/lagrace-$PID" ] && n_trace=1
+	echo "# $name: left $n_mounts mount(s), $n_dirs directory(ies), $n_trace tracefs instance(s)"
 	check "$name: a directory is left to clean up" "$([ "$n_dirs" = 1 ]; echo $?)"
 	"${who[@]}" TMPDIR="$T/$name/tmp" "$LR" cleanup >"$T/$name.clean" 2>"$T/$name.clean.err"
 	rc=$?
 	sed 's/^/# cleanup: /' "$T/$name.clean" "$T/$name.clean.err"
 	check "$name: lagrace cleanup exits 0 (got $rc)" "$([ "$rc" = 0 ]; echo $?)"
 	lines=$(wc -l <"$T/$name.clean")
-	check "$name: one line per thing removed ($lines lines for $n_mounts + $n_dirs)" \
-		"$([ "$lines" = $((n_mounts + n_dirs)) ]; echo $?)"
+	check "$name: one line per thing removed ($lines lines for $n_mounts + $n_dirs + $n_trace)" \
+		"$([ "$lines" = $((n_mounts + n_dirs + n_trace)) ]; echo $?)"
+	check "$name: a line for the tracefs instance, if there was one" \
+		"$([ "$(grep -cx "removed tracefs instance lagrace-$PID (lagrace $PID is gone)" "$T/$name.clean")" = "$n_trace" ]; echo $?)"
+	ok "$name: no tracefs instance left" test ! -e "$inst/lagrace-$PID"
 	check "$name: a line per mount: 'unmounted ... which is gone'" \
 		"$([ "$(grep -c '^unmounted .*lagrace [0-9]*, which is gone)$' "$T/$name.clean")" = "$n_mounts" ]; echo $?)"
 	ok "$name: a line for the directory: 'removed ... is gone)'" \
@@ -142,6 +152,11 @@ killpg() {
 	check "$name: a second lagrace cleanup finds nothing (exit $rc)" "$([ "$rc" = 0 ] && [ -z "$out" ]; echo $?)"
 }
 
+# tracefs, in this test's namespace, to see the runs' instances
+inst=/sys/kernel/tracing/instances
+if $root && [ ! -d $inst ]; then
+	mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
+fi
 if $root; then
 	kill9 ns as_root --jobs 2
 	kill9 nons as_root --jobs 2 --no-namespace
@@ -185,16 +200,19 @@ wait "$dead" 2>/dev/null
 wait_for 30 no_proc_matching "$T/live/dead.json"
 deaddir=$(ls -d "$T/live/tmp/lagrace.$dead".*)
 check "a dead run's directory next to the live one's" "$([ -d "$deaddir" ] && [ -d "$livedir" ]; echo $?)"
-# tracefs instances named after the dead and the live lagrace
-inst=/sys/kernel/tracing/instances
-if $root && [ ! -d $inst ]; then
-	mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
-fi
-if $root && [ -d $inst ] && mkdir "$inst/lagrace-$dead" "$inst/lagrace-$live"; then
-	traces+=("$inst/lagrace-$dead" "$inst/lagrace-$live")
+# tracefs instances named after the dead and the live lagrace: their own
+# (as root, where the kernel can trace), else made here
+tracing=false
+if $root && [ -d $inst ]; then
 	tracing=true
-else
-	tracing=false
+	for p in "$dead" "$live"; do
+		[ -d "$inst/lagrace-$p" ] && continue
+		if mkdir "$inst/lagrace-$p"; then
+			traces+=("$inst/lagrace-$p")
+		else
+			tracing=false
+		fi
+	done
 fi
 n=$(grep -cE '^#[0-9]+ ' "$T/live.out")
 "${run_as[@]}" TMPDIR="$T/live/tmp" "$LR" cleanup >"$T/live.clean" 2>"$T/live.clean.err"
@@ -207,7 +225,7 @@ ok "the live run's directory is still there" test -f "$livedir/owner"
 check "the dead run's directory is gone" "$([ ! -e "$deaddir" ]; echo $?)"
 if $tracing; then
 	ok "it removed the dead lagrace's tracefs instance" \
-		grep -qF "removed tracefs instance $inst/lagrace-$dead (lagrace $dead is gone)" "$T/live.clean"
+		grep -qxF "removed tracefs instance lagrace-$dead (lagrace $dead is gone)" "$T/live.clean"
 	ok "  ... and it is gone" test ! -e "$inst/lagrace-$dead"
 	ok "it kept the live lagrace's" test -d "$inst/lagrace-$live"
 else
@@ -231,12 +249,18 @@ ok "  ... and removes its directory" wait_for 10 test ! -e "$livedir"
 check "  ... and leaves no mount" "$([ -z "$(mounts_in "$T/live")" ]; echo $?)"
 
 if $tracing; then
+	# Its own instance it removed itself when SIGINT stopped it; one made
+	# here in its name, lagrace cleanup removes now that it is gone.
 	mkdir -p "$T/empty"
 	out=$(TMPDIR=$T/empty "$LR" cleanup 2>&1)
-	check "once that lagrace has ended, its tracefs instance goes too" \
-		"$([ "$out" = "removed tracefs instance $inst/lagrace-$live (lagrace $live is gone)" ] &&
-		   [ ! -e "$inst/lagrace-$live" ]; echo $?)"
-	[ ! -e "$inst/lagrace-$live" ] || echo "# $out"
+	if [[ " ${traces[*]} " == *" $inst/lagrace-$live "* ]]; then
+		want="removed tracefs instance lagrace-$live (lagrace $live is gone)"
+	else
+		want=
+	fi
+	check "once that lagrace has ended, its tracefs instance goes too${want:+ (by lagrace cleanup)}" \
+		"$([ "$out" = "$want" ] && [ ! -e "$inst/lagrace-$live" ]; echo $?)"
+	[ ! -e "$inst/lagrace-$live" ] && [ "$out" = "$want" ] || echo "# $out"
 fi
 
 # What cleanup cannot judge, or is not its business, it leaves alone.

@@ -30,7 +30,9 @@ ok "the RELEASE comes after the reap" \
 ok "every step has a time in ms" \
 	test "$(grep -cE '^ *[+-][0-9]+\.[0-9]{3} ms ' "$T/explain")" -ge 13
 
-"$LAGRACE" --explain --scenario exit-punt >"$T/punt" 2>&1
+# What lagfs's events alone show (lagrace_trace.sh: what the kernel's
+# trace adds)
+"$LAGRACE" --explain --scenario exit-punt --no-trace >"$T/punt" 2>&1
 ok "exit-punt: the READ comes from an io-wq worker" grep -q 'arrived from io-wq worker' "$T/punt"
 ok "exit-punt: the kill interrupts it" grep -q 'FUSE_INTERRUPT for the held read' "$T/punt"
 ok "exit-punt: io_uring's fallback work holds the file after the answer (inferred)" \
