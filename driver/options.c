@@ -13,6 +13,7 @@
 #include "cleanup.h"
 #include "duration.h"
 #include "explain_cmd.h"
+#include "judge_cmd.h"
 #include "matrix.h"
 #include "names.h"
 #include "narrate.h"
@@ -117,6 +118,9 @@ static const struct subcommand subcommands[] = {
 	  "tell one iteration of a --json document" },
 	{ "cleanup", cleanup_main, "", 0,
 	  "remove what killed runs left behind" },
+	{ "judge", judge_main, "LOG --mark TEXT|--reaped-at NS [--ebusy] "
+	  "[--json FILE|-] [--expect race|clean]", 0,
+	  "the verdict of a lagfs log written under any harness" },
 };
 
 const struct subcommand *subcommand_find(const char *name)

@@ -296,6 +296,31 @@ TEST(other_pid_beside_a_child_open)
 	EXPECT_STREQ("", v.io_how);
 }
 
+/* child 0 (a mount only the workload used): every open before the reap
+ * counts, whoever made it; an open after the reap (the harness looking)
+ * does not. */
+TEST(every_opener)
+{
+	const struct ev_rec ev[] = {
+		OPEN(100 * MS, OTHER, 9),
+		PARK(101 * MS, WORKER, 9, "read"),
+		OPEN(110 * MS, CHILD, 3),
+		RELEASE(120 * MS, 3),
+		OPEN(160 * MS, OTHER, 4),
+		RELEASE(170 * MS, 4),
+		DONE(190 * MS, WORKER, 9, "read", "release", 0),
+		RELEASE(200 * MS, 9),
+	};
+	struct verdict v = run(ev, ARRAY_SIZE(ev), 0, 150 * MS);
+
+	EXPECT_COUNTS(v, 2, 1, 1, 0);
+	EXPECT_LATE(v, true, 50 * MS);
+	EXPECT_EQ(100 * MS, v.t_first_open);
+	EXPECT_EQ(101 * MS, v.t_first_io);
+	EXPECT_EQ(WORKER, v.io_pid);
+	EXPECT_TRUE(verdict_fh_is_childs(ev, ARRAY_SIZE(ev), 0, 9));
+}
+
 /* A failed open is no open. */
 TEST(failed_open)
 {
