@@ -148,6 +148,10 @@ static int setup(struct lane_env *env, const char *workdir, char *err,
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
+	/* An opaque engine's workload gets a fresh directory of its own
+	 * each iteration (iteration.c). */
+	if (engines[cfg->engine]->opaque)
+		return 0;
 	return make_files(cfg, env->back, err, errlen);
 }
 

@@ -49,7 +49,7 @@ struct lagfs_setup {
 	const char *options;           /* lagfs -o, e.g. "no_async_dio" */
 };
 
-#define RACE_MAX_RULES 8
+#define RACE_MAX_RULES 16
 
 struct race_cfg {
 	/* the scenario's (scenario.c), field by field over it the options' */
@@ -60,6 +60,21 @@ struct race_cfg {
 	uint64_t kill_jitter_ns;       /* chance: random wait before the kill */
 	/* made from lagfs and eo.write by scenario_lagfs_rules() */
 	const char *rules[RACE_MAX_RULES + 1]; /* lagfs rules, NULL-ended */
+	/* --rule (repeatable) and --rules FILE's lines: added to them */
+	const char *user_rules[RACE_MAX_RULES + 1];
+	const char *rules_file;
+	/* lagrace [options] -- CMD [ARG...]: the command engine's program */
+	char *const *cmd;
+	const char *populate;          /* --populate: copied into each fresh
+					* backing directory */
+	/* When to kill (iteration.c): at the kill_parks-th park of the
+	 * child's requests, else kill_after_ns after the fork, else at a
+	 * random moment from kill_at_min_ns to kill_at_max_ns after it;
+	 * none set: at the arrival of the child's IO (its first park, or
+	 * without a hold its first open) */
+	const char *kill_on, *kill_at; /* --kill-on, --kill-at as given */
+	unsigned kill_parks;
+	uint64_t kill_after_ns, kill_at_min_ns, kill_at_max_ns;
 	/* the run's */
 	uint64_t hold_ns;              /* keep the hold this long after EBUSY */
 	uint64_t limit_ns;             /* give up waiting for release/free */

@@ -134,7 +134,7 @@ void verdict_compute(const struct verdict_in *in, struct verdict *v)
 		if (!is_open(r) || !by_child(r, in->child))
 			continue;
 		/* anyone's: an open after the reap is not the workload's */
-		if (in->child == 0 && r->t_ns > in->t_reap)
+		if (in->child == 0 && in->t_reap && r->t_ns > in->t_reap)
 			continue;
 		v->child_opens++;
 		if (!v->t_first_open)
