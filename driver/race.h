@@ -65,6 +65,7 @@ struct race_cfg {
 	const char *rules_file;
 	/* lagrace [options] -- CMD [ARG...]: the command engine's program */
 	char *const *cmd;
+	bool no_scenario;              /* -- CMD without --scenario: none */
 	const char *populate;          /* --populate: copied into each fresh
 					* backing directory */
 	/* When to kill (iteration.c): at the kill_parks-th park of the

@@ -366,8 +366,7 @@ json_object *summary_to_json(const struct report *rp, const struct summary *s)
 	add(sum, "traced", json_object_new_int((int)s->traced));
 	add(sum, "release_paths", tally_json(s->paths, s->n_paths));
 	add(sum, "released_by", tally_json(s->released_by, s->n_released_by));
-	add(sum, "scenario", json_object_new_string(
-		scenario_names[rp->cfg->scenario]));
+	add(sum, "scenario", json_object_new_string(scenario_name(rp->cfg)));
 	add(sum, "engine", json_object_new_string(engine_names[rp->cfg->engine]));
 	add(sum, "mitigation", json_object_new_string(
 		mitigation_names[rp->cfg->mitigate]));

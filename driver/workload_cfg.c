@@ -179,6 +179,7 @@ void workload_cfg(struct race_cfg *c, char **cmd, bool scenario_given)
 		die_usage("--engine %s: give the command after --",
 			  engine_names[c->engine]);
 	if (opaque && !scenario_given) {
+		c->no_scenario = true;
 		memset(c->rules, 0, sizeof(c->rules));
 		c->lagfs.hold = LAGFS_NO_HOLD;
 		c->lagfs.direct_io = false;

@@ -27,6 +27,8 @@ if command -v fio >/dev/null; then
 	is "fio: no errors" fio errors -eq 0
 	check "fio: the run says engine command" \
 		"$([ "$("$J" "$T/fio.json" run.engine)" = command ]; echo $?)"
+	check "fio: and scenario none" \
+		"$([ "$("$J" "$T/fio.json" run.scenario)" = none ]; echo $?)"
 	check "fio: its only lagfs rule is the user's" \
 		"$([ "$("$J" "$T/fio.json" run.lagfs_rules)" = '["read hold"]' ]; echo $?)"
 	clean_after "fio"
