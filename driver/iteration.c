@@ -268,14 +268,14 @@ static uint64_t await_child(struct iter *it, uint64_t (*seen)(struct iter *),
 			fail(it, "the child exited before %s", exited);
 			return 0;
 		}
-		if (it->opaque && lag_now_ns() > deadline) {
-			fail(it, "lagfs parked no request of the workload in "
-			     "%.1fs (--limit): " NO_PARK_HINT, (double)wait / 1e9);
-			return 0;
-		}
 		if (pump(it, lag_now_ns() + 10 * MS) < 0 ||
 		    lag_now_ns() > deadline) {
-			fail(it, "the child's %s lagfs", late);
+			if (it->opaque && it->lp->events)
+				fail(it, "lagfs parked no request of the "
+				     "workload in %.1fs (more: --limit): "
+				     NO_PARK_HINT, (double)wait / 1e9);
+			else
+				fail(it, "the child's %s lagfs", late);
 			return 0;
 		}
 	}

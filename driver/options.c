@@ -394,6 +394,7 @@ void options_parse(int argc, char **argv, struct race_cfg *c)
 	if (c->bisect_fix)
 		c->bisect = true;
 	check(c);
+	workload_check_mount(c);
 	if (c->explain)
 		explain_one(c, given(&g, "iterations"), given(&g, "jobs"));
 }

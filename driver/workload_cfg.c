@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "duration.h"
+#include "lagfs_proc.h"
 #include "report_err.h"
 
 int workload_split(int argc, char **argv)
@@ -30,6 +31,11 @@ static bool has_word(const char *rule, const char *w)
 		     p[len] == '='))
 			return true;
 	return false;
+}
+
+bool workload_rule_parks(const char *rule)
+{
+	return has_word(rule, "hold") || has_word(rule, "delay");
 }
 
 static void add_rule(const char **list, const char *rule, const char *from)
@@ -204,10 +210,22 @@ void workload_cfg(struct race_cfg *c, char **cmd, bool scenario_given)
 							    : LAGFS_HOLD;
 	}
 	for (size_t i = 0; c->rules[i]; i++)
-		parks |= has_word(c->rules[i], "hold") ||
-			 has_word(c->rules[i], "delay");
+		parks |= workload_rule_parks(c->rules[i]);
 	parse_kill(c);
-	if (c->kill_parks && !parks)
+	if (c->mount_dir && c->user_rules[0])
+		die_usage("--rule and --rules go with a lagfs that lagrace "
+			  "mounts, not --mount: give that lagfs its rules");
+	if (c->mount_dir && c->populate)
+		die_usage("--populate goes with a lagfs that lagrace mounts, "
+			  "not --mount");
+	/* --mount: its lagfs's rules are checked before the run */
+	if (c->mount_dir && opaque && !c->kill_after_ns && !c->kill_at) {
+		c->lagfs.hold = LAGFS_HOLD;
+		if (!c->kill_parks)
+			c->kill_parks = 1;
+		return;
+	}
+	if (c->kill_parks && !parks && !c->mount_dir)
 		die_usage("--kill-on %s: no rule makes lagfs park a request "
 			  "(hold or delay=)", c->kill_on);
 	if (opaque && !c->kill_parks && !c->kill_after_ns && !c->kill_at) {
@@ -217,4 +235,35 @@ void workload_cfg(struct race_cfg *c, char **cmd, bool scenario_given)
 				  "or --kill-at MIN..MAX", cmd[0]);
 		c->kill_parks = 1;
 	}
+}
+
+void workload_check_mount(const struct race_cfg *c)
+{
+	bool by_park = c->kill_parks || (c->lagfs.hold != LAGFS_NO_HOLD &&
+					  !c->kill_after_ns && !c->kill_at);
+	char reply[1024], *r;
+
+	if (!c->mount_dir)
+		return;
+	if (access(c->mount_log, R_OK) < 0)
+		die_usage("--mount %s: --log %s: %s", c->mount_dir, c->mount_log,
+			  strerror(errno));
+	if (lagfs_control(c->mount_control, "rules", reply, sizeof(reply)) < 0)
+		die_usage("--mount %s: --control %s: %s", c->mount_dir,
+			  c->mount_control, reply);
+	/* "ok N rules: RULE; RULE; ..." */
+	r = strstr(reply, ": ");
+	for (r = r ? r + 2 : NULL; r && *r; r += strcspn(r, ";"), r += !!*r) {
+		char one[256];
+
+		r += strspn(r, " ");
+		snprintf(one, sizeof(one), "%.*s", (int)strcspn(r, ";"), r);
+		if (workload_rule_parks(one))
+			return;
+	}
+	if (by_park)
+		die_usage("--mount %s: its lagfs has no rule that parks a request "
+			  "(%s), and lagrace kills at a park: add one (control: "
+			  "add read hold) or give --kill-after or --kill-at",
+			  c->mount_dir, reply);
 }

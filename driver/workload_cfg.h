@@ -13,6 +13,16 @@
 
 #include "race.h"
 
+/* Whether a lagfs rule makes lagfs park what it matches (hold, delay=). */
+bool workload_rule_parks(const char *rule);
+
+/*
+ * --mount DIR: what lagrace needs of a lagfs somebody else mounted, asked
+ * before anything runs: its control socket answers, its log can be read,
+ * and when lagrace kills at a park, one of its rules parks requests.
+ */
+void workload_check_mount(const struct race_cfg *c);
+
 /* The index of the "--" that ends lagrace's options in argv, or argc. */
 int workload_split(int argc, char **argv);
 

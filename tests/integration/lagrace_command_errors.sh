@@ -12,11 +12,19 @@ namespace_root "$0" "$@"
 need_fuse
 . "$TOP/tests/lagrace_runs.sh"
 it() { "$J" "$T/$1.json" "iterations.$2.$3" 2>/dev/null; }
+mkdir -p "$T/pop"
+head -c 8192 /dev/urandom >"$T/pop/r0"
 
 lr early --iterations 1 --rule 'read hold' --json "$T/early.json" -- sh -c 'exit 3'
 status_is "a workload that exits before a park: exit 1" early 1
 check "its error gives the exit status and the hint ($(it early 0 error))" \
 	"$(it early 0 error | grep -qx 'the workload exited with status 3 before lagfs parked a request: no request was parked: does a hold rule match what the workload does?'; echo $?)"
+
+lr slow --iterations 1 --rule 'read path=*.nothing hold' --limit 1s --populate "$T/pop" \
+	--json "$T/slow.json" -- "$H/fork_readers" 1 uring
+status_is "a workload whose IO no rule holds: exit 1" slow 1
+check "its error says so after --limit, with the hint ($(it slow 0 error))" \
+	"$(it slow 0 error | grep -qx 'lagfs parked no request of the workload in 5.0s (more: --limit): does a hold rule match what the workload does?'; echo $?)"
 
 lr early2 --iterations 1 --kill-after 5s --json "$T/early2.json" -- sh -c 'kill -TERM $$'
 status_is "a workload killed by a signal before --kill-after: exit 1" early2 1
