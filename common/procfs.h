@@ -1,6 +1,6 @@
 /*
  * procfs: what /proc says of a process that lagrace and the benchmarks
- * ask: its name, state, process group, flags and CPU time (/proc/PID/stat),
+ * ask: its name, state, parent, group, flags and CPU time (/proc/PID/stat),
  * and its threads and memory (/proc/PID/status).
  */
 #ifndef PROCFS_H
@@ -14,7 +14,7 @@
 struct proc_stat {
 	char comm[32];            /* its name (field 2), cut to fit */
 	char state;               /* R, S, D, Z, ... */
-	pid_t pgrp;               /* its process group */
+	pid_t ppid, pgrp;         /* its parent, its process group */
 	unsigned long flags;      /* PF_* */
 	uint64_t cpu_us;          /* user + system time so far */
 };

@@ -173,6 +173,7 @@ static void start_child(struct iter *it)
 	lane = getpid();
 	it->r->t_fork = lag_now_ns();
 	it->child = it->opaque ? workload_spawn(&it->wl) : fork();
+	it->wl.keep = it->lp->pid;
 	if (it->child == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		/* an init's parent is outside its namespace: pid 0 */

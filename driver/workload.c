@@ -61,12 +61,36 @@ int workload_kill(const struct workload *w)
 	return kill(w->group ? -w->pid : w->pid, SIGKILL);
 }
 
+/* Kill and reap our children but w->keep: how many there were. */
+static unsigned sweep(const struct workload *w)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	unsigned n = 0;
+
+	while (d && (de = readdir(d))) {
+		pid_t pid = (pid_t)atoi(de->d_name);
+		struct proc_stat ps;
+
+		if (pid <= 0 || pid == w->keep || proc_stat_read(pid, &ps) < 0 ||
+		    ps.ppid != getpid())
+			continue;
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		n++;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
 void workload_reap_rest(const struct workload *w)
 {
 	if (!w->group)
 		return;
 	kill(-w->pid, SIGKILL);
-	while (waitpid(-w->pid, NULL, 0) > 0 || errno == EINTR)
+	while (sweep(w))
 		;
 }
 

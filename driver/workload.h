@@ -17,6 +17,8 @@ struct workload {
 	pid_t pid;          /* the namespace's init, or the group's leader */
 	bool group;         /* no namespace: a process group */
 	ino_t pidns;        /* the namespace's inode (/proc/PID/ns/pid) */
+	pid_t keep;         /* group: a child of ours that is not the
+			     * workload's (the lane's lagfs) */
 };
 
 /* As fork(): 0 in the new process (pid 1 of its namespace, or leader of
@@ -26,8 +28,10 @@ pid_t workload_spawn(struct workload *w);
 /* SIGKILL to all of it: 0 or -1 with errno. */
 int workload_kill(const struct workload *w);
 
-/* Once the init or leader is reaped: the group's others that were ours
- * to reap (a namespace has none left). */
+/* Once the init or leader is reaped: a namespace has nobody left; of a
+ * group, every process that has come to us (we are their subreaper),
+ * in the group or not (fio's jobs call setsid), is killed and reaped, until
+ * none is left. */
 void workload_reap_rest(const struct workload *w);
 
 /* Its processes that are still there, "pid 12 (fio) in WCHAN, ...", at
