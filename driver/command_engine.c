@@ -3,11 +3,14 @@
  * the workload. run() is the init of the workload's PID namespace (or the
  * leader of its process group): it starts CMD with its working directory
  * at the mountpoint, {mnt} in its arguments replaced by the mountpoint and
- * LAGRACE_MNT and LAGRACE_ITERATION in its environment, reaps whatever is
+ * LAGRACE_MNT and LAGRACE_ITERATION in its environment, its standard
+ * output on lagrace's standard error (lagrace's own is the report's, TAP's
+ * or --json -'s) and its input /dev/null, reaps whatever is
  * orphaned to it, and exits with CMD's status once CMD exits (128 + the
  * signal if a signal ended it), which ends the namespace.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +62,14 @@ static void exec_cmd(const struct engine_opts *o)
 	    setenv("LAGRACE_ITERATION", it, 1) < 0) {
 		fprintf(stderr, "lagrace: command engine: %s\n",
 			strerror(ENOMEM));
+		_exit(127);
+	}
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (null < 0 || dup2(null, STDIN_FILENO) < 0 ||
+	    dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+		fprintf(stderr, "lagrace: command engine: /dev/null: %s\n",
+			strerror(errno));
 		_exit(127);
 	}
 	if (chdir(o->dir) < 0) {

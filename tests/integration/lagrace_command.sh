@@ -124,4 +124,12 @@ ok "{mnt} in an argument is the mountpoint, cwd too, iteration 0" \
 ok "iteration 1 has LAGRACE_ITERATION=1" grep -q ' it=1$' "$T/envout/log"
 ok "each iteration has a fresh backing directory" eval '! grep -q stale "$T/envout/log"'
 clean_after "env"
+
+# The workload's standard output goes to lagrace's standard error: --json -
+# and --tap keep standard output theirs.
+lr noisy --iterations 1 --rule 'read hold' --populate "$T/pop" --json - \
+	-- sh -c 'echo noise-from-the-workload; exec "$1" 1 uring' - "$H/fork_readers"
+status_is "a workload that prints, with --json -: exit 0" noisy 0
+ok "standard output is the JSON document alone" "$J" "$T/noisy.out" summary.reproduced
+ok "the workload's line is on standard error" grep -qx noise-from-the-workload "$T/noisy.err"
 done_testing
