@@ -70,9 +70,13 @@ check "--kill-on park:3: the third park is the trigger" \
 clean_after "grandchildren"
 
 # --kill-after: the parks come at once, the kill 300 ms after the start.
-lr after --iterations 2 --rule 'read hold' --kill-after 300ms --populate "$T/pop" \
+# (The rule from a --rules file, with a comment and a blank line.)
+printf '# held until lagrace lets go\n\n  read hold   # all reads\n' >"$T/r.rules"
+lr after --iterations 2 --rules "$T/r.rules" --kill-after 300ms --populate "$T/pop" \
 	--json "$T/after.json" -- "$H/fork_readers" 1 uring
 status_is "--kill-after 300ms: exit 0" after 0
+check "--rules: its one rule, without the comments and blanks" \
+	"$([ "$("$J" "$T/after.json" run.lagfs_rules)" = '["read hold"]' ]; echo $?)"
 for i in 0 1; do
 	f=$(( -$(it after $i times_ns.fork) ))
 	a=$(( -$(it after $i times_ns.io_arrived) ))
