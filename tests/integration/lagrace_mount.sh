@@ -15,6 +15,7 @@ need_fuse
 use() { echo --mount "$T/$1/mnt" --log "$T/$1/log" --control "$T/$1/sock"; }
 
 lagfs_start m --rule 'read hold' || exit 1
+m_pid=$LAGFS_PID
 lr eng $(use m) --iterations 3 --expect race --json "$T/eng.json"
 status_is "the built-in engine on a lagfs mounted by hand: exit 0" eng 0
 is "it reproduced in 3/3" eng reproduced -eq 3
@@ -47,6 +48,6 @@ refuse "a socket that is not there" "--control $T/none" \
 refuse "--rule with --mount" "--rule and --rules go with a lagfs that lagrace mounts" \
 	$(use m) --rule 'read hold' -- true
 lagfs_stop n
-lagfs_stop m
+LAGFS_PID=$m_pid lagfs_stop m   # lagfs_stop waits for LAGFS_PID
 clean_after "--mount"
 done_testing
