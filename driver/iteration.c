@@ -840,6 +840,7 @@ static void judge(struct iter *it)
 	r->child_opens = v.child_opens;
 	r->releases_after_reap = v.released_after;
 	r->fusermount = it->cfg->fusermount;
+	r->workload = it->opaque;
 	if (it->cfg->fusermount)
 		r->busy_at_reap = r->ebusy;
 	o = (struct verdict_obs){ .busy_at_reap = r->busy_at_reap,

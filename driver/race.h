@@ -176,6 +176,9 @@ struct iter_result {
 	bool reap_blocked;             /* the reap waited for a held reply */
 	bool lagfs_lost_release;       /* child opened, lagfs never saw release */
 	bool fusermount;               /* no MNT_EXPIRE probe was possible */
+	bool workload;                 /* -- CMD: child is the init of its
+					* namespace; the opens and IO are its
+					* processes', not the child's own */
 	unsigned child_opens, releases_after_reap, interrupts, retries;
 	uint64_t busy_ns;              /* first EBUSY to free; 0 if not busy */
 	uint64_t lateness_ns;          /* release after the reap */

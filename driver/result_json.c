@@ -256,6 +256,7 @@ json_object *result_to_json(const struct iter_result *r, enum mitigation m)
 	add(o, "hold_released_because", json_object_new_string(
 		r->hold_why < N_HOLD ? hold_names[r->hold_why] : "none"));
 	add(o, "fusermount", json_object_new_boolean(r->fusermount));
+	add(o, "workload", json_object_new_boolean(r->workload));
 	add(o, "t_kill_ns", json_object_new_int64((int64_t)k));
 	for (size_t i = 0; i < N_TIMES; i++)
 		add(tl, times[i].name, ms_since(tget(r, i), k));
@@ -435,6 +436,7 @@ static void flags_from_json(json_object *o, struct iter_result *r)
 	r->reap_blocked = getb(o, "reap_blocked");
 	r->lagfs_lost_release = getb(o, "lost_release");
 	r->fusermount = getb(o, "fusermount");
+	r->workload = getb(o, "workload");
 	r->retries = (unsigned)json_object_get_int(get(o, "retries"));
 	r->releases_after_reap = (unsigned)json_object_get_int(
 		get(o, "releases_after_reap"));

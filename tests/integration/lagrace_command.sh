@@ -67,6 +67,10 @@ check "--kill-on park:3: three parks, all before the kill ($parks)" \
 	"$([ $# = 3 ] && [ "$1" -lt 0 ] && [ "$2" -lt 0 ] && [ "$3" -lt 0 ]; echo $?)"
 check "--kill-on park:3: the third park is the trigger" \
 	"$([ "$(it gc 0 times_ns.io_arrived)" = "$3" ]; echo $?)"
+"$LR" explain --json "$T/gc.json" --iteration 0 >"$T/gc.story" 2>&1
+ok "its story names the parks' senders as the workload's processes" \
+	grep -qE 'read of /r[0-2] arrived from pid [0-9]+ of the workload' "$T/gc.story"
+ok "and calls none of them an io-wq worker" eval '! grep -q "io-wq worker" "$T/gc.story"'
 clean_after "grandchildren"
 
 # --kill-after: the parks come at once, the kill 300 ms after the start.
