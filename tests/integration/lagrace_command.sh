@@ -133,6 +133,12 @@ ok "iteration 1 has LAGRACE_ITERATION=1" grep -q ' it=1$' "$T/envout/log"
 ok "each iteration has a fresh backing directory" eval '! grep -q stale "$T/envout/log"'
 clean_after "env"
 
+# A relative CMD is found from lagrace's working directory, not the
+# mountpoint's.
+(cd "$H" && lr rel --iterations 1 --rule 'read hold' --populate "$T/pop" \
+	-- ./fork_readers 1 uring; exit "$RC")
+check "-- ./fork_readers from its directory: exit 0" $?
+
 # The workload's standard output goes to lagrace's standard error: --json -
 # and --tap keep standard output theirs.
 lr noisy --iterations 1 --rule 'read hold' --populate "$T/pop" --json - \
