@@ -29,6 +29,7 @@ static const char *const kind_names[LAG_EV_N] = {
 	[LAG_EV_RELEASE] = "release", [LAG_EV_INTERRUPT] = "interrupt",
 	[LAG_EV_PARK] = "park", [LAG_EV_RELOAD] = "reload",
 	[LAG_EV_UNRELEASED] = "unreleased", [LAG_EV_EXIT] = "exit",
+	[LAG_EV_MARK] = "mark",
 };
 
 const char *lag_ev_name(unsigned kind)

@@ -36,7 +36,8 @@
  *   how       how a parked request ended: "delay", "max", "release",
  *             "interrupt", "shutdown" (completion of a parked request)
  *   hold      1 on "park" events of hold rules
- *   detail    free text (start: version; reload: the error; exit: counters)
+ *   detail    free text (start: version; reload: the error; exit: counters;
+ *             mark: its text)
  *
  * Event kinds: start (mounted, ready), open, create, flush, release,
  * interrupt (FUSE_INTERRUPT for a parked request), park (a request was
@@ -44,7 +45,9 @@
  * answered), reload (rules reloaded; result<0: refused, old rules kept),
  * unreleased (at exit: an open that never got its release; its t_ns is the
  * time of the report and the open's own time is in "open_t_ns"), exit (the
- * last line; written when lagfs stops serving).
+ * last line; written when lagfs stops serving), mark (the control
+ * channel's "mark TEXT": TEXT in "detail", at lagfs's clock, so that a
+ * harness can put its own moments, such as a reap, into the log).
  *   open_t_ns on "unreleased" events only.
  */
 #ifndef LAG_EVENT_H
@@ -78,6 +81,7 @@ enum lag_ev_kind {
 	LAG_EV_RELOAD,
 	LAG_EV_UNRELEASED,
 	LAG_EV_EXIT,
+	LAG_EV_MARK,
 	LAG_EV_N
 };
 

@@ -1,7 +1,7 @@
 /*
  * procfs: what /proc says of a process that lagrace and the benchmarks
- * ask: its state, flags and CPU time (/proc/PID/stat), and its threads and
- * memory (/proc/PID/status).
+ * ask: its name, state, parent, group, flags and CPU time (/proc/PID/stat),
+ * and its threads and memory (/proc/PID/status).
  */
 #ifndef PROCFS_H
 #define PROCFS_H
@@ -12,7 +12,9 @@
 #define PROC_PF_EXITING 0x4  /* task flag: do_exit() has begun */
 
 struct proc_stat {
+	char comm[32];            /* its name (field 2), cut to fit */
 	char state;               /* R, S, D, Z, ... */
+	pid_t ppid, pgrp;         /* its parent, its process group */
 	unsigned long flags;      /* PF_* */
 	uint64_t cpu_us;          /* user + system time so far */
 };

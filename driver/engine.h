@@ -34,17 +34,26 @@ struct engine_opts {
 	 * references. Only engines with closes_in_flight honour it. */
 	bool close_in_flight;
 	int cue_fd;
+	/* The command engine: the program and its arguments ({mnt} in them
+	 * becomes dir), and the iteration's number for its environment. */
+	char *const *argv;
+	unsigned iteration;
 };
 
 struct engine_ops {
 	const char *help;     /* one line for --help */
 	int (*run)(const struct engine_opts *o);
 	bool closes_in_flight; /* honours engine_opts.close_in_flight */
+	/* Runs a program lagrace knows nothing of: in a PID namespace of its
+	 * own where the kernel allows (else a process group), so that the
+	 * kill reaches every process it started; a fresh backing directory
+	 * each iteration; and every file opened on the mount is its. */
+	bool opaque;
 };
 
 /* The engines, and their names (--engine), indexed by enum engine_id. */
 enum engine_id { ENGINE_URING, ENGINE_AIO, ENGINE_SYNC, ENGINE_MIXED,
-		 ENGINE_N };
+		 ENGINE_COMMAND, ENGINE_N };
 extern const char *const engine_names[ENGINE_N];
 extern const struct engine_ops *const engines[ENGINE_N];
 
@@ -63,7 +72,7 @@ int engine_wait_cue(const struct engine_opts *o);
 
 /* The engines themselves (driver/X_engine.c). */
 extern const struct engine_ops engine_uring, engine_aio, engine_sync,
-	engine_mixed;
+	engine_mixed, engine_command;
 
 /* Where IO number k goes: file k % nfiles, at the (k / nfiles)-th bs-sized
  * slot of that file, wrapping at ENGINE_FILE_SIZE. IOs 0 .. nfiles *

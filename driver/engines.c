@@ -18,6 +18,7 @@ const char *const engine_names[ENGINE_N] = {
 	[ENGINE_AIO] = "aio",
 	[ENGINE_SYNC] = "sync",
 	[ENGINE_MIXED] = "mixed",
+	[ENGINE_COMMAND] = "command",
 };
 
 const struct engine_ops *const engines[ENGINE_N] = {
@@ -25,6 +26,7 @@ const struct engine_ops *const engines[ENGINE_N] = {
 	[ENGINE_AIO] = &engine_aio,
 	[ENGINE_SYNC] = &engine_sync,
 	[ENGINE_MIXED] = &engine_mixed,
+	[ENGINE_COMMAND] = &engine_command,
 };
 
 struct engine_stats *engine_stats;

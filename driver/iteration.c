@@ -21,6 +21,7 @@
 #include "procfs.h"
 #include "small_file.h"
 #include "verdict.h"
+#include "workload.h"
 
 #define MS 1000000ull
 #define ARRIVAL_TIMEOUT_NS (5000 * MS)
@@ -39,6 +40,11 @@ struct iter {
 	struct ev_rec *ev;
 	size_t n, cap;
 	pid_t child;
+	pid_t opener;                  /* whose opens count: the child, or 0:
+					* anyone's (an opaque engine's mount) */
+	bool opaque;                   /* engines[]->opaque */
+	struct workload wl;            /* opaque: its namespace or group */
+	bool reaped;
 	int pidfd;
 	int cue_fd;                    /* tells the child to close its files */
 	bool hold_released;
@@ -91,20 +97,30 @@ static int pump(struct iter *it, uint64_t deadline)
 
 static bool is_childs(struct iter *it, uint64_t fh)
 {
-	return verdict_fh_is_childs(it->ev, it->n, it->child, fh);
+	return verdict_fh_is_childs(it->ev, it->n, it->opener, fh);
 }
 
-/* The IO that tells us the child is where we want it: t of that event. */
+static bool mine(const struct iter *it, const struct ev_rec *e)
+{
+	return it->opener == 0 || e->pid == it->opener;
+}
+
+/* The IO that tells us the child is where we want it: t of that event
+ * (--kill-on park:N: of the Nth park). */
 static uint64_t arrived(struct iter *it)
 {
+	unsigned parks = 0, want = it->cfg->kill_parks;
+	bool by_park = want || it->cfg->lagfs.hold != LAGFS_NO_HOLD;
+
 	for (size_t i = 0; i < it->n; i++) {
 		const struct ev_rec *e = &it->ev[i];
 
-		if (it->cfg->lagfs.hold == LAGFS_NO_HOLD) {
+		if (!by_park) {
 			if ((e->kind == LAG_EV_OPEN ||
-			     e->kind == LAG_EV_CREATE) && e->pid == it->child)
+			     e->kind == LAG_EV_CREATE) && mine(it, e))
 				return e->t_ns;
-		} else if (e->kind == LAG_EV_PARK && is_childs(it, e->fh)) {
+		} else if (e->kind == LAG_EV_PARK && is_childs(it, e->fh) &&
+			   ++parks >= (want ? want : 1)) {
 			return e->t_ns;
 		}
 	}
@@ -113,7 +129,7 @@ static uint64_t arrived(struct iter *it)
 
 static struct verdict current(struct iter *it)
 {
-	struct verdict_in in = { .child = it->child, .t_reap = it->r->t_reap,
+	struct verdict_in in = { .child = it->opener, .t_reap = it->r->t_reap,
 				 .ev = it->ev, .n = it->n };
 	struct verdict v;
 
@@ -146,6 +162,7 @@ static void start_child(struct iter *it)
 
 	eo.dir = it->env->mnt;
 	eo.seed = it->env->seed + it->r->index;
+	eo.iteration = it->r->index;
 	/* A socket, not a pipe: a child already gone must not SIGPIPE us. */
 	if (eo.close_in_flight &&
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cue) < 0) {
@@ -155,10 +172,12 @@ static void start_child(struct iter *it)
 	eo.cue_fd = cue[0];
 	lane = getpid();
 	it->r->t_fork = lag_now_ns();
-	it->child = fork();
+	it->child = it->opaque ? workload_spawn(&it->wl) : fork();
+	it->wl.keep = it->lp->pid;
 	if (it->child == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != lane)
+		/* an init's parent is outside its namespace: pid 0 */
+		if (getppid() != lane && !(it->opaque && !it->wl.group))
 			_exit(1);
 		signal(SIGPIPE, SIG_DFL); /* the lane ignores it */
 		if (cue[1] >= 0)
@@ -173,6 +192,7 @@ static void start_child(struct iter *it)
 		return;
 	}
 	it->r->child = it->child;
+	it->opener = it->opaque ? 0 : it->child;
 	it->pidfd = (int)syscall(SYS_pidfd_open, it->child, 0);
 	if (it->pidfd < 0)
 		fail(it, "pidfd_open: %s", strerror(errno));
@@ -198,6 +218,35 @@ static void release_hold(struct iter *it, enum hold_why why)
 		fail(it, "control: %s", reply);
 }
 
+/* The workload (an opaque engine's) ended before the kill: its status
+ * (not reaped yet) and what to change. */
+static void workload_ended(struct iter *it, const char *before,
+			   const char *hint)
+{
+	siginfo_t si = { .si_pid = 0 };
+
+	const char *sig = NULL;
+	char also[32] = "";
+
+	if (waitid(P_PID, (id_t)it->child, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	    si.si_pid == it->child && si.si_code == CLD_EXITED) {
+		/* the command engine gives a signal's end as a shell does */
+		if (si.si_status > 128)
+			sig = sigabbrev_np(si.si_status - 128);
+		if (sig)
+			snprintf(also, sizeof(also), " (SIG%s)", sig);
+		fail(it, "the workload exited with status %d%s before %s: %s",
+		     si.si_status, also, before, hint);
+	}
+	else if (si.si_pid == it->child)
+		fail(it, "the workload was killed by SIG%s before %s: %s",
+		     sigabbrev_np(si.si_status), before, hint);
+	else
+		fail(it, "the workload ended before %s: %s", before, hint);
+}
+
+#define NO_PARK_HINT "does a hold rule match what the workload does?"
+
 /*
  * Read lagfs's events until seen(it) gives the time of what the child was
  * to do: that time, or 0 after failing with "the child exited before
@@ -206,24 +255,83 @@ static void release_hold(struct iter *it, enum hold_why why)
 static uint64_t await_child(struct iter *it, uint64_t (*seen)(struct iter *),
 			    const char *exited, const char *late)
 {
-	uint64_t deadline = lag_now_ns() + ARRIVAL_TIMEOUT_NS, t;
+	uint64_t wait = it->opaque && it->cfg->limit_ns > ARRIVAL_TIMEOUT_NS ?
+			it->cfg->limit_ns : ARRIVAL_TIMEOUT_NS;
+	uint64_t deadline = lag_now_ns() + wait, t;
 
 	while (!(t = seen(it))) {
+		if (child_exited(it) && it->opaque) {
+			workload_ended(it, "lagfs parked a request",
+				       "no request was parked: " NO_PARK_HINT);
+			return 0;
+		}
 		if (child_exited(it)) {
 			fail(it, "the child exited before %s", exited);
 			return 0;
 		}
 		if (pump(it, lag_now_ns() + 10 * MS) < 0 ||
 		    lag_now_ns() > deadline) {
-			fail(it, "the child's %s lagfs", late);
+			if (it->opaque && it->lp->events)
+				fail(it, "lagfs parked no request of the "
+				     "workload in %.1fs (more: --limit): "
+				     NO_PARK_HINT, (double)wait / 1e9);
+			else
+				fail(it, "the child's %s lagfs", late);
 			return 0;
 		}
 	}
 	return t;
 }
 
+/* --kill-after, --kill-at: the moment after the fork, else 0. */
+static uint64_t kill_moment(struct iter *it)
+{
+	const struct race_cfg *c = it->cfg;
+	uint64_t span = c->kill_at_max_ns - c->kill_at_min_ns;
+
+	if (c->kill_after_ns)
+		return c->kill_after_ns;
+	if (!c->kill_at)
+		return 0;
+	/* rand_r gives 31 bits: two of them for spans beyond 2 s */
+	return c->kill_at_min_ns +
+	       (span ? (((uint64_t)rand_r(&it->env->seed) << 31) ^
+			(uint64_t)rand_r(&it->env->seed)) % (span + 1) : 0);
+}
+
+/* Until t_fork + after, reading lagfs's events; failing if the workload
+ * ends first or lagfs is gone. */
+static void wait_until_kill(struct iter *it, uint64_t after)
+{
+	uint64_t until = it->r->t_fork + after;
+	char before[64];
+
+	while (lag_now_ns() < until) {
+		if (child_exited(it)) {
+			snprintf(before, sizeof(before), "the kill %.3f ms "
+				 "after its start", (double)after / 1e6);
+			workload_ended(it, before, "kill it sooner "
+				       "(--kill-after, --kill-at)");
+			return;
+		}
+		uint64_t tick = lag_now_ns() + 10 * MS;
+
+		if (pump(it, tick < until ? tick : until) < 0) {
+			fail(it, "lagfs's events ended before the kill");
+			return;
+		}
+	}
+	it->r->t_io = arrived(it); /* if it came: for the timeline */
+}
+
 static void wait_arrival(struct iter *it)
 {
+	uint64_t after = kill_moment(it);
+
+	if (after) {
+		wait_until_kill(it, after);
+		return;
+	}
 	it->r->t_io = await_child(it, arrived, "its IO arrived",
 				  "IO did not reach");
 	if (it->r->error)
@@ -290,6 +398,19 @@ static bool child_exiting(pid_t pid)
 	       !strncmp(wchan, "io_", 3);
 }
 
+/* The kill did not end the workload within --limit: who is left, where. */
+static void stuck(struct iter *it)
+{
+	char who[384];
+	struct workload one = { .pid = it->child }; /* the child alone */
+	unsigned n = workload_stuck(it->opaque ? &it->wl : &one, who,
+				    sizeof(who));
+
+	fail(it, "%u process(es) of the workload still there %.1fs (--limit) "
+	     "after the kill: %s", n, (double)it->cfg->limit_ns / 1e9,
+	     n ? who : "(gone meanwhile)");
+}
+
 static void kill_and_reap(struct iter *it)
 {
 	struct iter_result *r = it->r;
@@ -297,12 +418,16 @@ static void kill_and_reap(struct iter *it)
 	int status;
 
 	r->t_kill = lag_now_ns();
-	if (kill(it->child, SIGKILL) < 0) {
+	if ((it->opaque ? workload_kill(&it->wl) : kill(it->child, SIGKILL)) < 0) {
 		fail(it, "kill: %s", strerror(errno));
 		return;
 	}
 	hold_deadline = r->t_kill + it->cfg->reap_wait_ns;
 	while (!child_exited(it)) {
+		if (lag_now_ns() > r->t_kill + it->cfg->limit_ns) {
+			stuck(it);
+			return;
+		}
 		struct pollfd p[2] = {
 			{ .fd = it->pidfd, .events = POLLIN },
 			{ .fd = it->lp->events ? event_stream_fd(it->lp->events)
@@ -327,6 +452,9 @@ static void kill_and_reap(struct iter *it)
 	}
 	while (waitpid(it->child, &status, 0) < 0 && errno == EINTR)
 		;
+	it->reaped = true;
+	if (it->opaque)
+		workload_reap_rest(&it->wl);
 	r->t_reap = lag_now_ns();
 	r->child_status = status;
 	/* Still referenced now that the child is gone? MNT_EXPIRE asks
@@ -553,7 +681,7 @@ static size_t pick_files(struct iter *it, bool *keep, size_t cap)
 			const struct ev_rec *rel = NULL;
 			bool matters;
 
-			if (!opens(e) || e->pid != it->child)
+			if (!opens(e) || !mine(it, e))
 				continue;
 			for (size_t j = i + 1; j < it->n && !rel; j++)
 				if (it->ev[j].fh == e->fh &&
@@ -672,7 +800,7 @@ static void keep_child_events(struct iter *it)
 		if (opens(e)) {
 			if (a < m.n)
 				m.act[a].on = false;  /* the fh was reused */
-			if (e->pid != it->child)
+			if (!mine(it, e))
 				continue;
 			file = keep_file(r, keep, n_opens, open_no++, e->path);
 			fh_add(&m, e->fh, file);
@@ -712,6 +840,7 @@ static void judge(struct iter *it)
 	r->child_opens = v.child_opens;
 	r->releases_after_reap = v.released_after;
 	r->fusermount = it->cfg->fusermount;
+	r->workload = it->opaque;
 	if (it->cfg->fusermount)
 		r->busy_at_reap = r->ebusy;
 	o = (struct verdict_obs){ .busy_at_reap = r->busy_at_reap,
@@ -801,6 +930,18 @@ int iteration_run(struct lane_env *env, unsigned index, struct iter_result *r)
 	r->index = index;
 	r->t_start = lag_now_ns();
 	it.lp = &env->proc;
+	it.opaque = engines[env->cfg->engine]->opaque;
+	if (it.opaque && !env->shared) {
+		/* a fresh backing directory, under a lagfs of its own */
+		lagfs_proc_stop(it.lp);
+		env->mounted = false;
+		if (workload_fresh_dir(env->back, env->cfg->populate, err,
+				       sizeof(err)) < 0) {
+			fail(&it, "%s", err);
+			r->not_run = true;
+			return -1;
+		}
+	}
 	if (!env->shared && !env->mounted) {
 		lagfs_proc_stop(it.lp);
 		if (lagfs_proc_start(it.lp, env->cfg->lagfs_bin, env->back,
@@ -838,6 +979,18 @@ int iteration_run(struct lane_env *env, unsigned index, struct iter_result *r)
 	/* finish_lagfs may have stopped a lagfs that had died: say so */
 	if (r->error && strncmp(r->err, "lagfs died", 10))
 		blame_dead_lagfs(&it);
+	/* A workload stuck at the kill: lagfs is gone now, and with it what
+	 * lagfs held; give it --limit again, else leave it to init. */
+	if (it.child > 0 && !it.reaped && it.pidfd >= 0) {
+		struct pollfd p = { .fd = it.pidfd, .events = POLLIN };
+
+		if (poll(&p, 1, (int)(env->cfg->limit_ns / MS)) == 1) {
+			while (waitpid(it.child, NULL, 0) < 0 && errno == EINTR)
+				;
+			if (it.opaque)
+				workload_reap_rest(&it.wl);
+		}
+	}
 	judge(&it);
 	r->t_end = lag_now_ns();
 	cpu_so_far(&it, r);

@@ -80,6 +80,7 @@ map_fail:
 	return -1;
 }
 
+/* The engines' files in dir, but those there already at full size. */
 static int make_files(const struct race_cfg *cfg, const char *dir, char *err,
 		      size_t errlen)
 {
@@ -89,9 +90,13 @@ static int make_files(const struct race_cfg *cfg, const char *dir, char *err,
 	memset(block, 'l', sizeof(block));
 	for (unsigned i = 0; i < n; i++) {
 		char path[PATH_MAX];
+		struct stat st;
 		int fd;
 
 		snprintf(path, sizeof(path), ENGINE_FILE_FMT, dir, i);
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_size >= ENGINE_FILE_SIZE)
+			continue;
 		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (fd < 0)
 			goto fail;
@@ -104,7 +109,7 @@ static int make_files(const struct race_cfg *cfg, const char *dir, char *err,
 	}
 	return 0;
 fail:
-	snprintf(err, errlen, "backing files in %s: %s", dir, strerror(errno));
+	snprintf(err, errlen, "the engines' files in %s: %s", dir, strerror(errno));
 	return -1;
 }
 
@@ -118,6 +123,10 @@ static int setup(struct lane_env *env, const char *workdir, char *err,
 		env->shared = true;
 		snprintf(env->mnt, sizeof(env->mnt), "%s", cfg->mount_dir);
 		snprintf(env->sock, sizeof(env->sock), "%s", cfg->mount_control);
+		/* the engines' files, made through that lagfs if missing */
+		if (!engines[cfg->engine]->opaque &&
+		    make_files(cfg, env->mnt, err, errlen) < 0)
+			return -1;
 		return lagfs_proc_attach(&env->proc, env->mnt,
 					 cfg->mount_log, env->sock, err, errlen);
 	}
@@ -148,6 +157,10 @@ static int setup(struct lane_env *env, const char *workdir, char *err,
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
+	/* An opaque engine's workload gets a fresh directory of its own
+	 * each iteration (iteration.c). */
+	if (engines[cfg->engine]->opaque)
+		return 0;
 	return make_files(cfg, env->back, err, errlen);
 }
 

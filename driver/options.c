@@ -13,12 +13,14 @@
 #include "cleanup.h"
 #include "duration.h"
 #include "explain_cmd.h"
+#include "judge_cmd.h"
 #include "matrix.h"
 #include "names.h"
 #include "narrate.h"
 #include "report_err.h"
 #include "scenario.h"
 #include "version.h"
+#include "workload_cfg.h"
 
 #define MS 1000000ull
 #define HELP_COL 24             /* where an option's help starts */
@@ -39,6 +41,8 @@ static const char *const rw_names[] = { "read", "write" };
 	FIELD(f), .names = tbl, .n_names = ARRAY_SIZE(tbl), .noun = noun_, \
 	.help = h, __VA_ARGS__ }
 #define STRING(n, f, a, h, ...) { .name = n, .kind = OPT_STRING, FIELD(f), \
+	.arg = a, .help = h, __VA_ARGS__ }
+#define LIST(n, f, a, h, ...) { .name = n, .kind = OPT_LIST, FIELD(f), \
 	.arg = a, .help = h, __VA_ARGS__ }
 #define MATRIX .flags = OPT_MATRIX
 
@@ -75,6 +79,19 @@ static const struct race_opt opts[] = {
 	STRING("control", mount_control, "SOCK", "its --control"),
 	FLAG("fusermount", fusermount, true,
 	     "mount and unmount through fusermount3", MATRIX),
+	GROUP("Your own workload (lagrace [OPTION]... -- CMD [ARG]...):"),
+	LIST("rule", user_rules, "RULE", "a lagfs rule, added to the "
+	     "scenario's (repeatable); with -- CMD, the only ones unless "
+	     "--scenario is given"),
+	STRING("rules", rules_file, "FILE", "lagfs rules, one a line, as "
+	       "--rule"),
+	STRING("populate", populate, "DIR", "-- CMD: copy DIR into each "
+	       "iteration's fresh backing directory"),
+	STRING("kill-on", kill_on, "park[:N]", "kill at the first (Nth) "
+	       "request lagfs parks (default with a hold rule)"),
+	DURATION("kill-after", kill_after_ns, 1, "kill DUR after the start"),
+	STRING("kill-at", kill_at, "MIN..MAX", "kill at a random moment "
+	       "from MIN to MAX after the start (--seed), as generic/388"),
 	GROUP("Engine options, over the scenario's:"),
 	FLAG("direct", eo.direct, true, "open the files with O_DIRECT"),
 	FLAG("buffered", eo.direct, false, "use the page cache"),
@@ -117,6 +134,9 @@ static const struct subcommand subcommands[] = {
 	  "tell one iteration of a --json document" },
 	{ "cleanup", cleanup_main, "", 0,
 	  "remove what killed runs left behind" },
+	{ "judge", judge_main, "LOG --mark TEXT|--reaped-at NS [--ebusy]\n"
+	  "                      [--json FILE|-] [--expect race|clean]", 0,
+	  "the verdict of a lagfs log written under any harness" },
 };
 
 const struct subcommand *subcommand_find(const char *name)
@@ -136,7 +156,7 @@ static bool wanted(const struct race_opt *o, unsigned need)
 
 static bool takes_arg(const struct race_opt *o)
 {
-	return o->kind >= OPT_COUNT && o->kind <= OPT_STRING;
+	return o->kind >= OPT_COUNT && o->kind <= OPT_LIST;
 }
 
 void options_scan(int argc, char **argv, unsigned need, const char *who,
@@ -232,6 +252,19 @@ static unsigned long long choice(const struct race_opt *o, const char *s)
 			    sizeof(list)));
 }
 
+static void append(const struct race_opt *o, const char **list,
+		   const char *arg)
+{
+	size_t n = 0;
+
+	while (list[n])
+		n++;
+	if (n == RACE_MAX_RULES)
+		die_usage("--%s '%s': at most %d of them", o->name, arg,
+			  RACE_MAX_RULES);
+	list[n] = arg;
+}
+
 /* A bool, an enum, an unsigned or a 64-bit field. */
 static void store(void *field, size_t size, unsigned long long v)
 {
@@ -264,6 +297,7 @@ static void take(const struct race_opt *o, const char *arg, void *ctx)
 	case OPT_DURATION: store(field, o->size, duration(o, arg)); break;
 	case OPT_CHOICE: store(field, o->size, choice(o, arg)); break;
 	case OPT_STRING: memcpy(field, &arg, sizeof(arg)); break;
+	case OPT_LIST: append(o, field, arg); break;
 	case OPT_GROUP: break;
 	}
 	g->set[o - opts] = true;
@@ -340,9 +374,10 @@ static void explain_one(struct race_cfg *c, bool iters, bool jobs)
 void options_parse(int argc, char **argv, struct race_cfg *c)
 {
 	static struct given g;
+	int end = workload_split(argc, argv);
 
 	memset(&g, 0, sizeof(g));
-	options_scan(argc, argv, 0, "lagrace", take, &g);
+	options_scan(end, argv, 0, "lagrace", take, &g);
 	defaults(c);
 	if (given(&g, "scenario"))
 		c->scenario = g.cfg.scenario;
@@ -352,11 +387,14 @@ void options_parse(int argc, char **argv, struct race_cfg *c)
 			memcpy((char *)c + opts[i].off,
 			       (char *)&g.cfg + opts[i].off, opts[i].size);
 	scenario_lagfs_rules(c);
+	workload_cfg(c, end < argc ? argv + end + 1 : NULL,
+		     given(&g, "scenario"));
 	/* --bisect-fix is --bisect with the meaning of a hit turned round:
 	 * 125 for a run that could not run stays as it is. */
 	if (c->bisect_fix)
 		c->bisect = true;
 	check(c);
+	workload_check_mount(c);
 	if (c->explain)
 		explain_one(c, given(&g, "iterations"), given(&g, "jobs"));
 }
@@ -450,7 +488,7 @@ static void usage_subcommands(FILE *to)
 
 void options_usage(FILE *to)
 {
-	fprintf(to, "usage: lagrace [OPTION]...\n");
+	fprintf(to, "usage: lagrace [OPTION]... [-- CMD [ARG]...]\n");
 	usage_subcommands(to);
 	fputc('\n', to);
 	for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {

@@ -24,6 +24,8 @@ enum opt_kind {
 	OPT_DURATION,   /* a finite duration ("100ms") of at least min ns */
 	OPT_CHOICE,     /* one of names[]: the field is its index */
 	OPT_STRING,     /* any text: the field points to it */
+	OPT_LIST,       /* repeatable text: the field is a NULL-ended array
+			 * of RACE_MAX_RULES + 1 pointers, appended to */
 	OPT_HELP,
 	OPT_VERSION,
 };

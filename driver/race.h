@@ -49,7 +49,7 @@ struct lagfs_setup {
 	const char *options;           /* lagfs -o, e.g. "no_async_dio" */
 };
 
-#define RACE_MAX_RULES 8
+#define RACE_MAX_RULES 16
 
 struct race_cfg {
 	/* the scenario's (scenario.c), field by field over it the options' */
@@ -60,6 +60,22 @@ struct race_cfg {
 	uint64_t kill_jitter_ns;       /* chance: random wait before the kill */
 	/* made from lagfs and eo.write by scenario_lagfs_rules() */
 	const char *rules[RACE_MAX_RULES + 1]; /* lagfs rules, NULL-ended */
+	/* --rule (repeatable) and --rules FILE's lines: added to them */
+	const char *user_rules[RACE_MAX_RULES + 1];
+	const char *rules_file;
+	/* lagrace [options] -- CMD [ARG...]: the command engine's program */
+	char *const *cmd;
+	bool no_scenario;              /* -- CMD without --scenario: none */
+	const char *populate;          /* --populate: copied into each fresh
+					* backing directory */
+	/* When to kill (iteration.c): at the kill_parks-th park of the
+	 * child's requests, else kill_after_ns after the fork, else at a
+	 * random moment from kill_at_min_ns to kill_at_max_ns after it;
+	 * none set: at the arrival of the child's IO (its first park, or
+	 * without a hold its first open) */
+	const char *kill_on, *kill_at; /* --kill-on, --kill-at as given */
+	unsigned kill_parks;
+	uint64_t kill_after_ns, kill_at_min_ns, kill_at_max_ns;
 	/* the run's */
 	uint64_t hold_ns;              /* keep the hold this long after EBUSY */
 	uint64_t limit_ns;             /* give up waiting for release/free */
@@ -160,6 +176,9 @@ struct iter_result {
 	bool reap_blocked;             /* the reap waited for a held reply */
 	bool lagfs_lost_release;       /* child opened, lagfs never saw release */
 	bool fusermount;               /* no MNT_EXPIRE probe was possible */
+	bool workload;                 /* -- CMD: child is the init of its
+					* namespace; the opens and IO are its
+					* processes', not the child's own */
 	unsigned child_opens, releases_after_reap, interrupts, retries;
 	uint64_t busy_ns;              /* first EBUSY to free; 0 if not busy */
 	uint64_t lateness_ns;          /* release after the reap */

@@ -414,7 +414,7 @@ static void summary_counts(const struct report *rp, const struct summary *s,
 	const struct race_cfg *c = rp->cfg;
 
 	outf(o, "lagrace: scenario %s, engine %s, mitigation %s, %u lane%s",
-	     scenario_names[c->scenario], engine_names[c->engine],
+	     scenario_name(c), engine_names[c->engine],
 	     mitigation_names[c->mitigate], c->jobs, c->jobs > 1 ? "s" : "");
 	if (s->iterations < c->iterations || interrupted)
 		outf(o, "ran %u of %u iterations %s", s->iterations,

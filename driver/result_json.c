@@ -256,6 +256,7 @@ json_object *result_to_json(const struct iter_result *r, enum mitigation m)
 	add(o, "hold_released_because", json_object_new_string(
 		r->hold_why < N_HOLD ? hold_names[r->hold_why] : "none"));
 	add(o, "fusermount", json_object_new_boolean(r->fusermount));
+	add(o, "workload", json_object_new_boolean(r->workload));
 	add(o, "t_kill_ns", json_object_new_int64((int64_t)k));
 	for (size_t i = 0; i < N_TIMES; i++)
 		add(tl, times[i].name, ms_since(tget(r, i), k));
@@ -366,8 +367,7 @@ json_object *summary_to_json(const struct report *rp, const struct summary *s)
 	add(sum, "traced", json_object_new_int((int)s->traced));
 	add(sum, "release_paths", tally_json(s->paths, s->n_paths));
 	add(sum, "released_by", tally_json(s->released_by, s->n_released_by));
-	add(sum, "scenario", json_object_new_string(
-		scenario_names[rp->cfg->scenario]));
+	add(sum, "scenario", json_object_new_string(scenario_name(rp->cfg)));
 	add(sum, "engine", json_object_new_string(engine_names[rp->cfg->engine]));
 	add(sum, "mitigation", json_object_new_string(
 		mitigation_names[rp->cfg->mitigate]));
@@ -436,6 +436,7 @@ static void flags_from_json(json_object *o, struct iter_result *r)
 	r->reap_blocked = getb(o, "reap_blocked");
 	r->lagfs_lost_release = getb(o, "lost_release");
 	r->fusermount = getb(o, "fusermount");
+	r->workload = getb(o, "workload");
 	r->retries = (unsigned)json_object_get_int(get(o, "retries"));
 	r->releases_after_reap = (unsigned)json_object_get_int(
 		get(o, "releases_after_reap"));

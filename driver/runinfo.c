@@ -38,7 +38,7 @@ void runinfo_init(struct runinfo *ri, const struct race_cfg *cfg, int argc,
 	for (int i = 0; i < RACE_MAX_RULES && cfg->rules[i]; i++)
 		ri->rules[i] = cfg->rules[i];
 	ri->fuse_opts = cfg->lagfs.options;
-	ri->scenario = scenario_names[cfg->scenario];
+	ri->scenario = scenario_name(cfg);
 	ri->engine = engine_names[cfg->engine];
 	ri->mitigate = cfg->mitigate;
 	ri->fusermount = cfg->fusermount;

@@ -42,6 +42,11 @@ const struct scenario scenarios[SCENARIO_N] = {
 	},
 };
 
+const char *scenario_name(const struct race_cfg *c)
+{
+	return c->no_scenario ? "none" : scenario_names[c->scenario];
+}
+
 void scenario_apply(struct race_cfg *c)
 {
 	const struct scenario *s = &scenarios[c->scenario];

@@ -30,6 +30,9 @@ struct scenario {
 extern const char *const scenario_names[SCENARIO_N];
 extern const struct scenario scenarios[SCENARIO_N];
 
+/* c's scenario's name, or "none" (-- CMD without --scenario). */
+const char *scenario_name(const struct race_cfg *c);
+
 /* Set c's scenario part from c->scenario's data. */
 void scenario_apply(struct race_cfg *c);
 /* c->rules: the lagfs rules that c->lagfs and c->eo.write ask for. */

@@ -188,9 +188,10 @@ static void answered(struct walk *w, struct story_step *st,
 		     "the MNT_EXPIRE probe found the mount free at the reap",
 		     e->op);
 	else if (w->worker && t < reap && w->rel != INT64_MAX)
-		hold(w, st, H_FALLBACK, "inferred: io-wq worker %d's %s was "
-		     "answered after the kill and before the reap, and the "
-		     "RELEASE came after the reap", w->worker, e->op);
+		hold(w, st, H_FALLBACK, "inferred: %s %d's %s was answered "
+		     "after the kill and before the reap, and the RELEASE came "
+		     "after the reap", r->workload ? "pid" : "io-wq worker",
+		     w->worker, e->op);
 	else if (t >= reap && w->rel != INT64_MAX)
 		hold(w, st, H_DELAYED, "inferred: lagfs answered the %s %.3f ms "
 		     "after the reap, and the RELEASE came %.3f ms after that",
@@ -230,6 +231,10 @@ static void ev_park(struct walk *w, struct story_step *st,
 	if (e->pid == w->r->child)
 		say(st, "lagfs", "%s of %s arrived from the child; lagfs "
 		    "%s it", e->op, path, e->hold ? "holds" : "delays");
+	else if (w->r->workload)
+		say(st, "lagfs", "%s of %s arrived from pid %d of the "
+		    "workload; lagfs %s it", e->op, path, (int)e->pid,
+		    e->hold ? "holds" : "delays");
 	else
 		say(st, "lagfs", "%s of %s arrived from io-wq worker %d "
 		    "(not the child's pid); lagfs %s it", e->op, path,
@@ -246,7 +251,8 @@ static void ev_interrupt(struct walk *w, struct story_step *st,
 {
 	say(st, "kernel", "FUSE_INTERRUPT for the held %s: the kill "
 	    "reached the thread waiting for it (%s)", e->op,
-	    e->pid == w->r->child ? "the child" : "its io-wq worker");
+	    e->pid == w->r->child ? "the child" : w->r->workload ?
+	    "a process of the workload" : "its io-wq worker");
 }
 
 static void ev_answer(struct walk *w, struct story_step *st,

@@ -802,7 +802,7 @@ static void draw_head(struct out *o, const struct report *rp,
 		snprintf(hz, sizeof(hz), "%d", rp->ri->hz);
 	text(o, 20, 50, "class=\"st\"", "scenario %s, engine %s, mitigation "
 	     "%s, kernel %s, HZ %s; %u iteration%s in %.2f s; %s",
-	     scenario_names[c->scenario], engine_names[c->engine],
+	     scenario_name(c), engine_names[c->engine],
 	     mitigation_names[c->mitigate], rp->ri->kernel, hz, s->iterations, s->iterations == 1 ? "" : "s", s->wall_s,
 	     report_verdict(rp, s, v, sizeof(v)));
 }

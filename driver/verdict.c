@@ -32,11 +32,17 @@ static bool answers(const struct ev_rec *r, const char *op)
 	return r->how[0] && !strcmp(lag_ev_string(r->kind, r->op), op);
 }
 
+/* child 0: anyone's open (see struct verdict_in) */
+static bool by_child(const struct ev_rec *r, pid_t child)
+{
+	return child == 0 || r->pid == child;
+}
+
 bool verdict_fh_is_childs(const struct ev_rec *ev, size_t n, pid_t child,
 			  uint64_t fh)
 {
 	for (size_t i = 0; i < n; i++)
-		if (is_open(&ev[i]) && ev[i].pid == child && ev[i].fh == fh)
+		if (is_open(&ev[i]) && by_child(&ev[i], child) && ev[i].fh == fh)
 			return true;
 	return false;
 }
@@ -125,7 +131,10 @@ void verdict_compute(const struct verdict_in *in, struct verdict *v)
 	for (size_t i = 0; i < in->n; i++) {
 		const struct ev_rec *r = &in->ev[i], *rel;
 
-		if (!is_open(r) || r->pid != in->child)
+		if (!is_open(r) || !by_child(r, in->child))
+			continue;
+		/* anyone's: an open after the reap is not the workload's */
+		if (in->child == 0 && in->t_reap && r->t_ns > in->t_reap)
 			continue;
 		v->child_opens++;
 		if (!v->t_first_open)

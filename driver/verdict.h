@@ -42,7 +42,10 @@ struct ev_rec {
 void ev_rec_from(struct ev_rec *r, const struct lag_event *e);
 
 struct verdict_in {
-	pid_t child;
+	pid_t child;                 /* whose opens count; 0: every open before
+				      * t_reap, if set (a mount only the
+				      * workload used: lagrace -- CMD,
+				      * lagrace judge) */
 	uint64_t t_reap;             /* when waitpid() returned */
 	const struct ev_rec *ev;
 	size_t n;

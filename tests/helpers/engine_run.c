@@ -30,6 +30,7 @@
 #include "../../driver/aio_engine.c"
 #include "../../driver/sync_engine.c"
 #include "../../driver/mixed_engine.c"
+#include "../../driver/command_engine.c"
 #include "clock.h"
 
 static void usage(void)
@@ -71,7 +72,7 @@ int main(int argc, char **argv)
 	if (argc < 3)
 		usage();
 	id = name_index(engine_names, ENGINE_N, argv[1]);
-	if (id < 0) {
+	if (id < 0 || engines[id]->opaque) {
 		fprintf(stderr, "engine_run: unknown engine %s\n", argv[1]);
 		return 2;
 	}

@@ -9,7 +9,7 @@ help=$(ctl fs help)
 ok "help answers one line listing the commands ($help)" \
 	grep -qx 'ok commands: ping, .*help \[COMMAND\]' <<<"$help"
 mapfile -t cmds < <(sed 's/^ok commands: //; s/, /\n/g' <<<"$help")
-check "help lists 9 commands (${#cmds[@]})" "$([ "${#cmds[@]}" -eq 9 ]; echo $?)"
+check "help lists 10 commands (${#cmds[@]})" "$([ "${#cmds[@]}" -eq 10 ]; echo $?)"
 
 bad=()
 for c in "${cmds[@]}"; do

@@ -102,6 +102,29 @@ done
 ok "matrix --help: every line fits 80 columns" \
 	test -z "$(awk 'length > 80' "$T/out")"
 
+# -- CMD: found and runnable, or refused before anything is mounted.
+printf 'not a program\n' >"$T/noexec"
+mkdir -p "$T/dir"
+bad "-- an unknown command" "-- nosuchcmd-lagrace: command not found" -- nosuchcmd-lagrace
+bad "-- a file that is not executable" "-- $T/noexec: Permission denied" -- "$T/noexec"
+bad "-- a directory" "-- $T/dir: Is a directory" -- "$T/dir"
+bad "-- a missing path" "-- ./nope/x: No such file or directory" -- ./nope/x
+bad "-- without a command" "-- needs a command" --rule 'read hold' --
+bad "-- CMD with no rule that parks and no kill" "no hold rule parks its requests" -- true
+bad "--engine command without --" "--engine command: give the command after --" --engine command
+bad "--kill-on something else" "--kill-on 'open': park or park:N" --rule 'read hold' --kill-on open -- true
+bad "--kill-on park:0" "--kill-on 'park:0': N is a whole number" --rule 'read hold' --kill-on park:0 -- true
+bad "--kill-on park without a rule that parks" "--kill-on park: no rule makes lagfs park" --kill-on park -- true
+bad "--kill-after and --kill-at" "exclude each other" --kill-after 1s --kill-at 1s..2s -- true
+bad "--kill-at without .." "--kill-at '1s': MIN..MAX" --kill-at 1s -- true
+bad "--kill-at MAX < MIN" "--kill-at '2s..1s': MAX is less than MIN" --kill-at 2s..1s -- true
+bad "--kill-at without a unit" "--kill-at '1..2s': missing unit" --kill-at 1..2s -- true
+bad "--kill-after 0" "--kill-after '0s': must be more than 0" --kill-after 0s -- true
+bad "--populate of no directory" "--populate $T/noexec: Not a directory" --populate "$T/noexec" --kill-after 1s -- true
+bad "--populate without -- CMD" "--populate goes with -- CMD" --populate "$T/dir"
+bad "--rules of a missing file" "--rules $T/none: No such file or directory" --rules "$T/none" -- true
+check "the refused runs made no temp dir" "$([ -z "$(ls -A "$T/tmp")" ]; echo $?)"
+
 # --help is no error: usage on stdout, exit 0.
 "$LR" --help >"$T/out" 2>"$T/err"
 rc=$?

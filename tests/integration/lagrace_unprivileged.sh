@@ -2,7 +2,10 @@
 # lagrace run by an ordinary user (as root: "nobody") reproduces the race
 # both ways an ordinary user can mount: as root of its own user + mount
 # namespace (the default), and through the setuid fusermount3
-# (--fusermount). Nothing is left behind either way.
+# (--fusermount). So does a workload of its own (-- CMD) whose readers are
+# grandchildren in sessions of their own: in a PID namespace (in the user
+# namespace), and through fusermount3, where there is none and lagrace,
+# their subreaper, kills and reaps them all. Nothing is left behind.
 # As root, a 0666 /dev/fuse of its own for the user where the machine's is
 # not (in a mount namespace of the test's own; the machine's is untouched).
 . "$(dirname "$0")/../mount_ns.sh"
@@ -15,7 +18,10 @@ fi
 # finds lagfs next to itself. Its TMPDIR ($T/u/tmp) and --json files go to
 # $T/u, which the user owns.
 mkdir -p "$T/bin" "$T/u/tmp"
-cp "$BUILD/lagrace" "$LAGFS" "$T/bin/"
+cp "$BUILD/lagrace" "$LAGFS" "$BUILD/tests/helpers/fork_readers" "$T/bin/"
+mkdir -p "$T/u/pop"
+for i in 0 1; do head -c 8192 /dev/urandom >"$T/u/pop/r$i"; done
+chmod -R a+rX "$T/u/pop"
 chmod -R a+rX "$T/bin"
 if [ "$(id -u)" -eq 0 ]; then
 	chown nobody "$T/u" "$T/u/tmp"
@@ -43,6 +49,12 @@ if as_user unshare -Urm true 2>/dev/null; then
 	ok "in a user namespace: the JSON belongs to the user" \
 		test "$(stat -c %u "$T/u/ns.json")" = "$(as_user id -u)"
 	clean_after "in a user namespace"
+	lr nscmd --iterations 5 --expect race --rule 'read hold' --populate "$T/u/pop" \
+		--json "$T/u/nscmd.json" -- "$T/bin/fork_readers" 2 uring
+	check "-- CMD in a user namespace: --expect race exits 0 ($(sum nscmd reproduced)/5)" \
+		"$([ "$RC" -eq 0 ]; echo $?)"
+	[ "$RC" -eq 0 ] || { echo "# exit status $RC"; show nscmd; }
+	clean_after "-- CMD in a user namespace"
 else
 	skip "unprivileged user namespaces are disabled here"
 fi
@@ -55,6 +67,14 @@ if command -v fusermount3 >/dev/null && [ -u "$(command -v fusermount3)" ]; then
 		"$([ "$(sum fm late_release)" = 5 ]; echo $?)"
 	check "through fusermount3: no errors" "$([ "$(sum fm errors)" = 0 ]; echo $?)"
 	clean_after "through fusermount3"
+	lr fmcmd --fusermount --iterations 5 --expect race --rule 'read hold' \
+		--populate "$T/u/pop" --json "$T/u/fmcmd.json" -- "$T/bin/fork_readers" 2 uring
+	check "-- CMD through fusermount3: --expect race exits 0 ($(sum fmcmd reproduced)/5)" \
+		"$([ "$RC" -eq 0 ]; echo $?)"
+	[ "$RC" -eq 0 ] || { echo "# exit status $RC"; show fmcmd; }
+	check "-- CMD through fusermount3: all 2 files counted each time" \
+		"$([ "$("$J" "$T/u/fmcmd.json" iterations.4.child_opens)" = 2 ]; echo $?)"
+	clean_after "-- CMD through fusermount3"
 else
 	skip "fusermount3 is not installed setuid"
 fi

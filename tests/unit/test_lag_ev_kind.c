@@ -22,7 +22,7 @@ TEST(names)
 {
 	static const char *const names[] = {
 		"start", "open", "create", "flush", "release", "interrupt",
-		"park", "reload", "unreleased", "exit",
+		"park", "reload", "unreleased", "exit", "mark",
 	};
 
 	/* every kind's name gives the kind back */
@@ -64,6 +64,9 @@ TEST(round_trips)
 	/* an answer */
 	round_trip(_metadata, HEAD "\"read\"" TAIL ",\"how\":\"release\"}",
 		   LAG_EV_ANSWER, "read");
+	/* a harness's mark, its text in detail */
+	round_trip(_metadata, HEAD "\"mark\"" TAIL ",\"detail\":\"reaped\"}",
+		   LAG_EV_MARK, "");
 	/* a parked open's answer */
 	round_trip(_metadata, HEAD "\"open\"" TAIL ",\"how\":\"delay\"}",
 		   LAG_EV_OPEN, "");

@@ -274,17 +274,22 @@ TEST(other_pid)
 	EXPECT_FALSE(verdict_fh_is_childs(ev, ARRAY_SIZE(ev), CHILD, 9));
 }
 
+/* Another pid's file beside the child's, and another open after the reap
+ * (at 150 ms). */
+static const struct ev_rec beside[] = {
+	OPEN(100 * MS, OTHER, 9),
+	PARK(101 * MS, OTHER, 9, "read"),
+	OPEN(110 * MS, CHILD, 3),
+	RELEASE(120 * MS, 3),
+	OPEN(160 * MS, OTHER, 4),
+	RELEASE(170 * MS, 4),
+	DONE(190 * MS, OTHER, 9, "read", "release", 0),
+	RELEASE(200 * MS, 9),
+};
+
 TEST(other_pid_beside_a_child_open)
 {
-	const struct ev_rec ev[] = {
-		OPEN(100 * MS, OTHER, 9),
-		PARK(101 * MS, OTHER, 9, "read"),
-		OPEN(110 * MS, CHILD, 3),
-		RELEASE(120 * MS, 3),
-		DONE(190 * MS, OTHER, 9, "read", "release", 0),
-		RELEASE(200 * MS, 9),
-	};
-	struct verdict v = run(ev, ARRAY_SIZE(ev), CHILD, 150 * MS);
+	struct verdict v = run(beside, ARRAY_SIZE(beside), CHILD, 150 * MS);
 
 	/* only the child's counts */
 	EXPECT_COUNTS(v, 1, 1, 0, 0);
@@ -294,6 +299,25 @@ TEST(other_pid_beside_a_child_open)
 	/* the other pid's park is not the child's IO */
 	EXPECT_EQ(0, v.t_first_io);
 	EXPECT_STREQ("", v.io_how);
+}
+
+/* child 0 (a mount only the workload used): every open before the reap
+ * counts, whoever made it; an open after the reap (the harness looking)
+ * does not. */
+TEST(every_opener)
+{
+	struct verdict v = run(beside, ARRAY_SIZE(beside), 0, 150 * MS);
+
+	EXPECT_COUNTS(v, 2, 1, 1, 0);
+	EXPECT_LATE(v, true, 50 * MS);
+	EXPECT_EQ(100 * MS, v.t_first_open);
+	EXPECT_EQ(101 * MS, v.t_first_io);
+	EXPECT_EQ(OTHER, v.io_pid);
+	EXPECT_STREQ("release", v.io_how);
+	EXPECT_TRUE(verdict_fh_is_childs(beside, ARRAY_SIZE(beside), 0, 9));
+	/* before the reap is known (t_reap 0), every open counts */
+	v = run(beside, ARRAY_SIZE(beside), 0, 0);
+	EXPECT_EQ(3, v.child_opens);
 }
 
 /* A failed open is no open. */
