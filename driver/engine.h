@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "base.h"
+
 /* The files each lane's backing directory holds: DIR/lag-0.lag ... */
 #define ENGINE_FILE_FMT "%s/lag-%u.lag"
 #define ENGINE_FILE_SIZE (1u << 20)
@@ -33,18 +35,31 @@ struct engine_opts {
 	 * and then only wait: the in-flight IO holds the files' last
 	 * references. Only engines with closes_in_flight honour it. */
 	bool close_in_flight;
-	int cue_fd;
+	int cue_fd;           /* also: engines with signals_ready write their
+			       * byte to it (engine_ready) */
 };
+
+/* The kernel object an engine hands its files to before it closes their
+ * descriptors, which then holds their last references (iter_result.keeper,
+ * the story's holder). */
+enum engine_keeper { KEEPER_NONE, KEEPER_URING_FIXED, KEEPER_SCM_CYCLE,
+		     KEEPER_N };
+extern const char *const engine_keeper_names[KEEPER_N];
 
 struct engine_ops {
 	const char *help;     /* one line for --help */
 	int (*run)(const struct engine_opts *o);
 	bool closes_in_flight; /* honours engine_opts.close_in_flight */
+	/* Sets the race up by itself (no IO for lagfs to hold), then writes
+	 * one byte to cue_fd (engine_ready) and waits to be killed: lagrace
+	 * kills on that byte, on any filesystem. */
+	bool signals_ready;
+	enum engine_keeper keeper;
 };
 
 /* The engines, and their names (--engine), indexed by enum engine_id. */
 enum engine_id { ENGINE_URING, ENGINE_AIO, ENGINE_SYNC, ENGINE_MIXED,
-		 ENGINE_N };
+		 ENGINE_FIXED_FILE, ENGINE_SCM_RIGHTS, ENGINE_N };
 extern const char *const engine_names[ENGINE_N];
 extern const struct engine_ops *const engines[ENGINE_N];
 
@@ -60,10 +75,14 @@ void *engine_buffer(const struct engine_opts *o);
 /* Block until o->cue_fd delivers its byte (or EOF): 0, or -1 with a
  * message on stderr. */
 int engine_wait_cue(const struct engine_opts *o);
+/* signals_ready: tell lagrace the race is set (0, or -1 with a message on
+ * stderr), then wait to be killed (never returns). */
+int engine_ready(const struct engine_opts *o);
+NORETURN void engine_await_kill(void);
 
 /* The engines themselves (driver/X_engine.c). */
 extern const struct engine_ops engine_uring, engine_aio, engine_sync,
-	engine_mixed;
+	engine_mixed, engine_fixed_file, engine_scm_rights;
 
 /* Where IO number k goes: file k % nfiles, at the (k / nfiles)-th bs-sized
  * slot of that file, wrapping at ENGINE_FILE_SIZE. IOs 0 .. nfiles *

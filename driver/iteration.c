@@ -146,8 +146,9 @@ static void start_child(struct iter *it)
 
 	eo.dir = it->env->mnt;
 	eo.seed = it->env->seed + it->r->index;
-	/* A socket, not a pipe: a child already gone must not SIGPIPE us. */
-	if (eo.close_in_flight &&
+	/* A socket, not a pipe: a child already gone must not SIGPIPE us.
+	 * Both ways: a signals_ready engine answers on it. */
+	if ((eo.close_in_flight || engines[it->cfg->engine]->signals_ready) &&
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cue) < 0) {
 		fail(it, "socketpair: %s", strerror(errno));
 		return;
@@ -192,6 +193,8 @@ static void release_hold(struct iter *it, enum hold_why why)
 	if (it->hold_released)
 		return;
 	it->hold_released = true;
+	if (it->cfg->lagfs.hold == LAGFS_NO_HOLD)
+		return; /* nothing held: nothing to say or do */
 	it->r->t_hold_released = lag_now_ns();
 	it->r->hold_why = (uint8_t)why;
 	if (lagfs_control(it->lp->sock, "release", reply, sizeof(reply)) < 0)
@@ -222,8 +225,54 @@ static uint64_t await_child(struct iter *it, uint64_t (*seen)(struct iter *),
 	return t;
 }
 
+/* A signals_ready engine's byte: the race is set (its time), or 0. */
+static uint64_t ready(struct iter *it)
+{
+	char c;
+
+	if (!it->r->t_ready && recv(it->cue_fd, &c, 1, MSG_DONTWAIT) == 1)
+		it->r->t_ready = lag_now_ns();
+	return it->r->t_ready;
+}
+
+/* Until the engine's byte, reading lagfs's events meanwhile (there are
+ * none without lagfs). */
+static void await_ready(struct iter *it)
+{
+	uint64_t deadline = lag_now_ns() + ARRIVAL_TIMEOUT_NS;
+
+	while (!ready(it)) {
+		struct pollfd p[3] = {
+			{ .fd = it->cue_fd, .events = POLLIN },
+			{ .fd = it->pidfd, .events = POLLIN },
+			{ .fd = it->lp->events ? event_stream_fd(it->lp->events)
+					       : -1, .events = POLLIN },
+		};
+
+		if (lag_now_ns() > deadline) {
+			fail(it, "the child did not say it was ready in time");
+			return;
+		}
+		if (poll(p, 3, 10) < 0 && errno != EINTR) {
+			fail(it, "poll: %s", strerror(errno));
+			return;
+		}
+		if (p[2].revents)
+			pump(it, 0);
+		if (!p[0].revents && p[1].revents) {
+			fail(it, "the child exited before it was ready");
+			return;
+		}
+	}
+	it->r->t_io = it->r->t_ready;
+}
+
 static void wait_arrival(struct iter *it)
 {
+	if (engines[it->cfg->engine]->signals_ready) {
+		await_ready(it);
+		return;
+	}
 	it->r->t_io = await_child(it, arrived, "its IO arrived",
 				  "IO did not reach");
 	if (it->r->error)
@@ -814,12 +863,13 @@ int iteration_run(struct lane_env *env, unsigned index, struct iter_result *r)
 		env->mounted = true;
 	}
 	r->t_mounted = lag_now_ns();
+	r->keeper = (uint8_t)engines[env->cfg->engine]->keeper;
 	if (env->cfg->traced)
 		note_connection(&it);
 	start_child(&it);
 	if (!r->error)
 		wait_arrival(&it);
-	if (!r->error && it.cue_fd >= 0)
+	if (!r->error && env->cfg->eo.close_in_flight)
 		close_in_flight(&it);
 	if (it.child > 0 && !r->t_reap) {
 		kill_and_reap(&it);

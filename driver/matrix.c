@@ -60,6 +60,8 @@ static const struct row rows[] = {
 	{ "pread, page cache", { "--engine", "sync", "--buffered", "--no-fuse-direct-io" } },
 	{ "pread, direct_io open", { "--engine", "sync", "--buffered", "--fuse-direct-io" } },
 	{ "random op mix, random kill (chance)", { "--scenario", "chance" } },
+	{ "io_uring registered file, closed (uring-fixed-file)", { "--scenario", "uring-fixed-file" } },
+	{ "SCM_RIGHTS in a unix socket cycle (scm-rights-cycle)", { "--scenario", "scm-rights-cycle" } },
 };
 
 /* matrix's options: --iterations apart, the others for every row. */

@@ -25,6 +25,7 @@ extern const char *const mitigation_names[MIT_N];
 extern const char *const expect_names[EXPECT_N];  /* none: NULL */
 
 enum scenario_id { SCENARIO_ASYNC_DIO, SCENARIO_EXIT_PUNT, SCENARIO_CHANCE,
+		   SCENARIO_URING_FIXED_FILE, SCENARIO_SCM_RIGHTS_CYCLE,
 		   SCENARIO_N };
 
 /*
@@ -164,6 +165,8 @@ struct iter_result {
 	uint64_t busy_ns;              /* first EBUSY to free; 0 if not busy */
 	uint64_t lateness_ns;          /* release after the reap */
 	char io_how[16];
+	uint8_t keeper;                /* enum engine_keeper of the engine */
+	uint64_t t_ready;              /* a signals_ready engine's byte came */
 	/* CPU so far, for the cost per iteration: the lane with its reaped
 	 * children (the workloads), and its lagfs */
 	uint64_t lane_cpu_us, lagfs_cpu_us;

@@ -19,6 +19,7 @@ static const struct { const char *name; size_t off; } times[] = {
 	{ "open", offsetof(struct iter_result, t_open) },
 	{ "io_arrived", offsetof(struct iter_result, t_io) },
 	{ "cue", offsetof(struct iter_result, t_cue) },
+	{ "ready", offsetof(struct iter_result, t_ready) },
 	{ "closed", offsetof(struct iter_result, t_closed) },
 	{ "kill", offsetof(struct iter_result, t_kill) },
 	{ "reap", offsetof(struct iter_result, t_reap) },
@@ -256,6 +257,8 @@ json_object *result_to_json(const struct iter_result *r, enum mitigation m)
 	add(o, "hold_released_because", json_object_new_string(
 		r->hold_why < N_HOLD ? hold_names[r->hold_why] : "none"));
 	add(o, "fusermount", json_object_new_boolean(r->fusermount));
+	add(o, "file_handed_to", json_object_new_string(engine_keeper_names[
+		r->keeper < KEEPER_N ? r->keeper : KEEPER_NONE]));
 	add(o, "t_kill_ns", json_object_new_int64((int64_t)k));
 	for (size_t i = 0; i < N_TIMES; i++)
 		add(tl, times[i].name, ms_since(tget(r, i), k));
@@ -441,6 +444,10 @@ static void flags_from_json(json_object *o, struct iter_result *r)
 		get(o, "releases_after_reap"));
 	r->child_opens = (unsigned)json_object_get_int(get(o, "child_opens"));
 	copy(r->io_how, sizeof(r->io_how), get(o, "io_ended_by"));
+	v = get(o, "file_handed_to");
+	for (size_t i = 0; v && i < KEEPER_N; i++)
+		if (!strcmp(engine_keeper_names[i], json_object_get_string(v)))
+			r->keeper = (uint8_t)i;
 	v = get(o, "hold_released_because");
 	for (size_t i = 0; v && i < N_HOLD; i++)
 		if (!strcmp(hold_names[i], json_object_get_string(v)))

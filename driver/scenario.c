@@ -8,6 +8,8 @@ const char *const scenario_names[SCENARIO_N] = {
 	[SCENARIO_ASYNC_DIO] = "async-dio",
 	[SCENARIO_EXIT_PUNT] = "exit-punt",
 	[SCENARIO_CHANCE] = "chance",
+	[SCENARIO_URING_FIXED_FILE] = "uring-fixed-file",
+	[SCENARIO_SCM_RIGHTS_CYCLE] = "scm-rights-cycle",
 };
 
 const struct scenario scenarios[SCENARIO_N] = {
@@ -39,6 +41,20 @@ const struct scenario scenarios[SCENARIO_N] = {
 		.eo = { .qd = 1, .nfiles = 8, .bs = 4096 },
 		.lagfs = { .hold = LAGFS_NO_HOLD },
 		.kill_jitter_ns = 20 * MS,
+	},
+	[SCENARIO_URING_FIXED_FILE] = {
+		.summary = "file registered with an io_uring, descriptor "
+			   "closed: the ring's teardown drops it",
+		.engine = ENGINE_FIXED_FILE,
+		.eo = { .qd = 1, .nfiles = 1, .bs = 4096 },
+		.lagfs = { .hold = LAGFS_NO_HOLD },
+	},
+	[SCENARIO_SCM_RIGHTS_CYCLE] = {
+		.summary = "file in flight over a unix socket in a reference "
+			   "cycle: the unix garbage collector drops it",
+		.engine = ENGINE_SCM_RIGHTS,
+		.eo = { .qd = 1, .nfiles = 1, .bs = 4096 },
+		.lagfs = { .hold = LAGFS_NO_HOLD },
 	},
 };
 

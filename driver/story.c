@@ -7,7 +7,7 @@
 
 #include "base.h"
 /* What a step is, before its words are chosen (in time order). */
-enum kind { K_MOUNTED, K_FORK, K_CUE, K_KILL, K_HOLD_RELEASED, K_REAP,
+enum kind { K_MOUNTED, K_FORK, K_CUE, K_READY, K_KILL, K_HOLD_RELEASED, K_REAP,
 	    K_PROBE, K_UMOUNT1, K_FREE, K_UMOUNT_DONE, K_EVENT, K_TRACE_REQ,
 	    K_TRACE_MARK };
 
@@ -21,6 +21,34 @@ static const char *const holder_names[H_N] = {
 	[H_DEFERRED] = "kernel deferred work",
 	[H_NOBODY] = "nobody",
 	[H_UNKNOWN] = "unknown",
+	[H_RING] = "an io_uring ring's registered files",
+	[H_RING_TEARDOWN] = "io_uring ring teardown",
+	[H_SCM] = "a message in flight on a unix socket",
+	[H_UNIX_GC] = "the unix garbage collector",
+};
+
+/* What keeps a file an engine handed to the kernel (enum engine_keeper):
+ * after the child's close, and after its exit. */
+static const struct {
+	int holds, then;
+	const char *why, *then_why;
+} keepers[KEEPER_N] = {
+	[KEEPER_URING_FIXED] = {
+		H_RING, H_RING_TEARDOWN,
+		"the child registered the file with its io_uring "
+		"(io_uring_register_files) before it closed the descriptor",
+		"inferred: the child's exit closed its io_uring, the mount is "
+		"busy after the reap, and a ring is torn down in a work queue "
+		"(io_ring_exit_work)",
+	},
+	[KEEPER_SCM_CYCLE] = {
+		H_SCM, H_UNIX_GC,
+		"the child sent the file with SCM_RIGHTS to a unix socket "
+		"that the message itself keeps, and never received it",
+		"inferred: the child's exit closed the sending socket, the "
+		"mount is busy after the reap, and only the unix garbage "
+		"collector (a work queue) frees a reference cycle",
+	},
 };
 
 const char *story_holder_name(int h)
@@ -276,6 +304,10 @@ static void ev_flush(struct walk *w, struct story_step *st,
 	if (!is_focus(w, e))
 		return;
 	w->desc_open = false;
+	if (w->r->keeper && w->r->keeper < KEEPER_N && !w->killed &&
+	    w->holder == H_CHILD)
+		hold(w, st, keepers[w->r->keeper].holds, "%s",
+		     keepers[w->r->keeper].why);
 	if (w->inflight && (w->holder == H_CHILD || w->holder == H_DYING))
 		hold(w, st, H_IN_FLIGHT, "%s closed its descriptor while "
 		     "lagfs held its %s", w->killed ? "the dying child's "
@@ -384,10 +416,29 @@ static bool released_by(const struct walk *w, int64_t t)
  * so kernel deferred work holds it. */
 static void busy_after_reap(struct walk *w, struct story_step *st)
 {
+	int k = w->r->keeper < KEEPER_N ? w->r->keeper : KEEPER_NONE;
+
+	if (k && w->holder == keepers[k].holds && !released_by(w, st->t_ns)) {
+		hold(w, st, keepers[k].then, "%s", keepers[k].then_why);
+		return;
+	}
 	if ((w->holder == H_CHILD || w->holder == H_DYING ||
 	     w->holder == H_EXIT) && !released_by(w, st->t_ns))
 		hold(w, st, H_DEFERRED, "inferred: the child is reaped, the "
 		     "mount is busy, and lagfs has not seen the RELEASE");
+}
+
+/* A signals_ready engine's byte: without lagfs (another filesystem) the
+ * child's word is all there is to say who holds the file. */
+static void step_ready(struct walk *w, struct story_step *st)
+{
+	int k = w->r->keeper < KEEPER_N ? w->r->keeper : KEEPER_NONE;
+
+	say(st, "lagrace", "the child says it has handed its file over and "
+	    "closed the descriptor");
+	if (k && (w->holder == H_SAME || w->holder == H_CHILD))
+		hold(w, st, keepers[k].holds, "%s (the child's word)",
+		     keepers[k].why);
 }
 
 static void step_kill(struct walk *w, struct story_step *st)
@@ -499,10 +550,14 @@ static int traced_holder(const struct walk *w, const struct ktrace_req *q,
 		return h == H_CHILD ? H_CHILD : H_EXIT;
 	}
 	if (!strcmp(path, "delayed_fput")) {
-		/* the stack starts at delayed_fput: an io_uring fallback
-		 * before it is not on it, and not against it either */
-		*agrees = h == H_FALLBACK || h == H_DELAYED || h == H_DEFERRED;
-		return h == H_FALLBACK ? H_FALLBACK : H_DELAYED;
+		/* the stack starts at delayed_fput: an io_uring fallback, a
+		 * ring's teardown or the unix collector before it is not on
+		 * it, and not against it either */
+		bool before = h == H_FALLBACK || h == H_RING_TEARDOWN ||
+			      h == H_UNIX_GC;
+
+		*agrees = before || h == H_DELAYED || h == H_DEFERRED;
+		return before ? h : H_DELAYED;
 	}
 	if (!strcmp(path, "io_fallback_req_func")) {
 		*agrees = h == H_FALLBACK || h == H_DEFERRED;
@@ -541,12 +596,15 @@ static void traced_release(struct walk *w, struct story_step *st,
 		if (!strncmp(p, "inferred: ", 10))
 			p += 10;
 		snprintf(was, sizeof(was), "%s", p);
-		if (h == H_FALLBACK && strcmp(path, "io_fallback_req_func"))
-			/* the fallback work queued the fput, and is gone
-			 * from the stack by the time delayed_fput runs */
+		if (h != H_DELAYED && !strcmp(path, "delayed_fput"))
+			/* the work that dropped the reference queued the
+			 * fput, and is gone from the stack by the time
+			 * delayed_fput runs */
 			snprintf(hs->why, sizeof(hs->why), "the kernel's trace "
-				 "shows it: %s; the io_uring fallback before it "
-				 "is inferred: %s", sent, was);
+				 "shows it: %s; the %s before it is inferred: "
+				 "%s", sent, h == H_FALLBACK ? "io_uring "
+				 "fallback" : h == H_UNIX_GC ? "unix garbage "
+				 "collector" : story_holder_name(h), was);
 		else
 			snprintf(hs->why, sizeof(hs->why), "the kernel's trace "
 				 "shows it: %s (and lagfs's events: %s)", sent,
@@ -628,6 +686,7 @@ static void lagrace_step(struct walk *w, struct story_step *st)
 	case K_CUE:
 		say(st, "lagrace", "tells the child to close its files");
 		break;
+	case K_READY: step_ready(w, st); break;
 	case K_KILL: step_kill(w, st); break;
 	case K_HOLD_RELEASED: hold_released(w, st); break;
 	case K_REAP:
@@ -687,6 +746,7 @@ void story_build(const struct iter_result *r, enum mitigation m,
 	add(s, K_MOUNTED, r->t_mounted, r, -1);
 	add(s, K_FORK, r->t_fork, r, -1);
 	add(s, K_CUE, r->t_cue, r, -1);
+	add(s, K_READY, r->t_ready, r, -1);
 	add(s, K_KILL, r->t_kill, r, -1);
 	add(s, K_HOLD_RELEASED, r->t_hold_released, r, -1);
 	add(s, K_REAP, r->t_reap, r, -1);
