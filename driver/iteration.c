@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "base.h"
+#include "other_fs.h"
 #include "procfs.h"
 #include "small_file.h"
 #include "verdict.h"
@@ -77,6 +78,17 @@ static int pump(struct iter *it, uint64_t deadline)
 	struct lag_event *e;
 	int r;
 
+	if (!it->lp->events && it->cfg->fs != FS_LAGFS) {
+		/* No events on another filesystem: only time passes. */
+		uint64_t now = lag_now_ns();
+		struct timespec ts = { 0, 0 };
+
+		if (deadline > now)
+			ts.tv_nsec = (long)(deadline - now < 10 * MS
+					    ? deadline - now : 10 * MS);
+		nanosleep(&ts, NULL);
+		return 0;
+	}
 	if (!it->lp->events)
 		return -1; /* lagfs was killed */
 	e = malloc(sizeof(*e));
@@ -434,6 +446,11 @@ static bool probe_free(struct iter *it)
 	return umount2(it->env->mnt, MNT_EXPIRE) < 0 && errno == EAGAIN;
 }
 
+static bool other_fs(const struct iter *it)
+{
+	return it->cfg->fs != FS_LAGFS;
+}
+
 static void busy_phase(struct iter *it)
 {
 	struct iter_result *r = it->r;
@@ -446,7 +463,8 @@ static void busy_phase(struct iter *it)
 	while (lag_now_ns() < deadline) {
 		bool released = all_released(it);
 		uint64_t tick = it->cfg->mitigate == MIT_RETRY ? RETRY_NS
-				: released ? PROBE_FAST_NS : PROBE_SLOW_NS;
+				: released || other_fs(it) ? PROBE_FAST_NS
+				: PROBE_SLOW_NS;
 		uint64_t now;
 
 		if (pump(it, lag_now_ns() + tick) < 0)
@@ -463,7 +481,10 @@ static void busy_phase(struct iter *it)
 		} else if (!r->t_free && probe_free(it)) {
 			r->t_free = now;
 		}
-		if (r->t_free && (released || now > r->t_free + 50 * MS))
+		/* lagfs logs the RELEASE after the mount frees: wait for it
+		 * a while; another filesystem logs nothing. */
+		if (r->t_free && (released || other_fs(it) ||
+				  now > r->t_free + 50 * MS))
 			return;
 	}
 }
@@ -529,6 +550,8 @@ static void finish_lagfs(struct iter *it)
 		return;
 	}
 	it->env->mounted = false;
+	if (other_fs(it))
+		return;
 	if (!it->r->umount_ok) {
 		lagfs_proc_stop(it->lp);
 		return;
@@ -546,6 +569,8 @@ static void finish_lagfs(struct iter *it)
 
 void iteration_cleanup(struct lane_env *env)
 {
+	if (env->cfg->fs != FS_LAGFS && env->mounted)
+		umount2(env->mnt, MNT_DETACH);
 	if (!env->shared)
 		lagfs_proc_stop(&env->proc);
 }
@@ -757,6 +782,14 @@ static void judge(struct iter *it)
 	bool cause;
 
 	r->t_open = v.t_first_open;
+	if (other_fs(it)) {
+		/* No events: the kernel's word is all. Busy after the reap
+		 * and free later, with nothing of lagrace's in between: the
+		 * child's file was let go after the reap. */
+		v.late_release = r->busy_at_reap && r->t_free;
+		v.released_after = v.late_release;
+		v.lateness_ns = v.late_release ? r->t_free - r->t_reap : 0;
+	}
 	r->t_release = v.t_last_release;
 	r->child_opens = v.child_opens;
 	r->releases_after_reap = v.released_after;
@@ -850,7 +883,15 @@ int iteration_run(struct lane_env *env, unsigned index, struct iter_result *r)
 	r->index = index;
 	r->t_start = lag_now_ns();
 	it.lp = &env->proc;
-	if (!env->shared && !env->mounted) {
+	r->fs = (uint8_t)env->cfg->fs;
+	if (!env->shared && !env->mounted && env->cfg->fs != FS_LAGFS) {
+		if (other_fs_mount(env, err, sizeof(err)) < 0) {
+			fail(&it, "%s", err);
+			r->not_run = true;
+			return -1;
+		}
+		env->mounted = true;
+	} else if (!env->shared && !env->mounted) {
 		lagfs_proc_stop(it.lp);
 		if (lagfs_proc_start(it.lp, env->cfg->lagfs_bin, env->back,
 				     env->mnt, env->sock, env->cfg->rules,
@@ -864,7 +905,7 @@ int iteration_run(struct lane_env *env, unsigned index, struct iter_result *r)
 	}
 	r->t_mounted = lag_now_ns();
 	r->keeper = (uint8_t)engines[env->cfg->engine]->keeper;
-	if (env->cfg->traced)
+	if (env->cfg->traced && env->cfg->fs == FS_LAGFS)
 		note_connection(&it);
 	start_child(&it);
 	if (!r->error)

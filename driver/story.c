@@ -678,7 +678,15 @@ static void lagrace_step(struct walk *w, struct story_step *st)
 
 	switch (st->kind) {
 	case K_MOUNTED:
-		say(st, "lagfs", "is mounted afresh for this iteration");
+		if (r->fs == FS_TMPFS)
+			say(st, "lagrace", "mounts a fresh tmpfs for this "
+			    "iteration (no filesystem events)");
+		else if (r->fs == FS_DIR)
+			say(st, "lagrace", "bind-mounts its directory in "
+			    "--fs-dir for this iteration (no filesystem "
+			    "events)");
+		else
+			say(st, "lagfs", "is mounted afresh for this iteration");
 		break;
 	case K_FORK:
 		say(st, "lagrace", "forked the child (pid %d)", (int)r->child);
