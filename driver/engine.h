@@ -26,6 +26,8 @@ struct engine_opts {
 	const char *dir;      /* the mountpoint: files are ENGINE_FILE_FMT */
 	bool direct;          /* open with O_DIRECT */
 	bool async;           /* io_uring: IOSQE_ASYNC (force the io-wq punt) */
+	bool sqpoll;          /* io_uring: an SQPOLL ring (engines with
+			       * takes_sqpoll) */
 	bool write;           /* write instead of read */
 	unsigned qd;          /* IOs in flight at once (>= 1) */
 	unsigned nfiles;      /* files used (>= 1) */
@@ -55,6 +57,7 @@ struct engine_ops {
 	 * kills on that byte, on any filesystem. */
 	bool signals_ready;
 	enum engine_keeper keeper;
+	bool takes_sqpoll;    /* honours engine_opts.sqpoll */
 };
 
 /* The engines, and their names (--engine), indexed by enum engine_id. */

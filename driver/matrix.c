@@ -62,6 +62,7 @@ static const struct row rows[] = {
 	{ "random op mix, random kill (chance)", { "--scenario", "chance" } },
 	{ "io_uring registered file, closed (uring-fixed-file)", { "--scenario", "uring-fixed-file" } },
 	{ "SCM_RIGHTS in a unix socket cycle (scm-rights-cycle)", { "--scenario", "scm-rights-cycle" } },
+	{ "SQPOLL io_uring registered file, closed (sqpoll-fixed-file)", { "--scenario", "sqpoll-fixed-file" } },
 };
 
 /* matrix's options: --iterations apart, the others for every row. */

@@ -85,6 +85,7 @@ static const struct race_opt opts[] = {
 	FLAG("buffered", eo.direct, false, "use the page cache"),
 	FLAG("async", eo.async, true, "io_uring: IOSQE_ASYNC (the io-wq punt)"),
 	FLAG("no-async", eo.async, false, "io_uring: no IOSQE_ASYNC"),
+	FLAG("sqpoll", eo.sqpoll, true, "io_uring: an SQPOLL ring"),
 	CHOICE("rw", eo.write, rw_names, NULL, "read or write"),
 	COUNT("qd", eo.qd, 1, 4096, "N", "IOs in flight at once"),
 	COUNT("files", eo.nfiles, 1, 1024, "N", "files the child uses"),
@@ -355,6 +356,9 @@ static void check(const struct race_cfg *c)
 		die_usage("--close-in-flight: engine '%s' cannot close its "
 			  "files with IO in flight (uring can)",
 			  engine_names[c->engine]);
+	if (c->eo.sqpoll && !engines[c->engine]->takes_sqpoll)
+		die_usage("--sqpoll: engine '%s' has no io_uring",
+			  engine_names[c->engine]);
 	if (c->eo.close_in_flight && c->lagfs.hold == LAGFS_NO_HOLD)
 		die_usage("--close-in-flight needs IO that lagfs holds "
 			  "(not --scenario %s)", scenario_names[c->scenario]);
@@ -441,7 +445,9 @@ static const char *arg_of(const struct race_opt *o, char *buf, size_t cap)
 {
 	if (o->kind != OPT_CHOICE)
 		return o->arg;
-	return name_join(o->names, o->n_names, "|", "|", buf, cap);
+	name_join(o->names, o->n_names, "|", "|", buf, cap);
+	/* Too many to fit a line: --help lists them below. */
+	return strlen(buf) > 40 ? "NAME" : buf;
 }
 
 void options_synopsis(FILE *to, const char *head, unsigned need)

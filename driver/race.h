@@ -32,6 +32,7 @@ extern const char *const expect_names[EXPECT_N];  /* none: NULL */
 
 enum scenario_id { SCENARIO_ASYNC_DIO, SCENARIO_EXIT_PUNT, SCENARIO_CHANCE,
 		   SCENARIO_URING_FIXED_FILE, SCENARIO_SCM_RIGHTS_CYCLE,
+		   SCENARIO_SQPOLL_FIXED_FILE,
 		   SCENARIO_N };
 
 /*

@@ -10,6 +10,7 @@ const char *const scenario_names[SCENARIO_N] = {
 	[SCENARIO_CHANCE] = "chance",
 	[SCENARIO_URING_FIXED_FILE] = "uring-fixed-file",
 	[SCENARIO_SCM_RIGHTS_CYCLE] = "scm-rights-cycle",
+	[SCENARIO_SQPOLL_FIXED_FILE] = "sqpoll-fixed-file",
 };
 
 const struct scenario scenarios[SCENARIO_N] = {
@@ -54,6 +55,13 @@ const struct scenario scenarios[SCENARIO_N] = {
 			   "cycle: the unix garbage collector drops it",
 		.engine = ENGINE_SCM_RIGHTS,
 		.eo = { .qd = 1, .nfiles = 1, .bs = 4096 },
+		.lagfs = { .hold = LAGFS_NO_HOLD },
+	},
+	[SCENARIO_SQPOLL_FIXED_FILE] = {
+		.summary = "uring-fixed-file with an SQPOLL ring: its thread is "
+			   "stopped first",
+		.engine = ENGINE_FIXED_FILE,
+		.eo = { .qd = 1, .nfiles = 1, .bs = 4096, .sqpoll = true },
 		.lagfs = { .hold = LAGFS_NO_HOLD },
 	},
 };

@@ -26,6 +26,7 @@ bad() {
 }
 
 bad "unknown engine" "unknown engine 'nope'" --engine nope
+bad "--sqpoll without io_uring" "--sqpoll: engine 'sync' has no io_uring" --engine sync --sqpoll
 bad "--fs tmpfs with a hold" "--fs tmpfs: scenario 'async-dio' needs lagfs's holds" --fs tmpfs
 bad "--fs tmpfs with exit-punt" "--fs tmpfs: scenario 'exit-punt' needs lagfs's holds" --scenario exit-punt --fs tmpfs
 bad "--fs tmpfs with chance" "--fs tmpfs: engine 'mixed' needs lagfs's events" --scenario chance --fs tmpfs

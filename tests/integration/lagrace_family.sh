@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The family of ways the last fput outlives the reap without any hold:
 # uring-fixed-file (a file registered with an io_uring, its descriptor
-# closed) and scm-rights-cycle (a file in flight over a unix socket in a
+# closed; sqpoll-fixed-file the same on an SQPOLL ring) and scm-rights-cycle (a file in flight over a unix socket in a
 # reference cycle) reproduce the late release and EBUSY in 20/20 under
 # --expect race; --explain names the holder of each, from the child's
 # close to the RELEASE; the JSON keeps it, so `lagrace explain --json`
@@ -35,6 +35,7 @@ family() {	# family SCENARIO HOLDERS
 
 family uring-fixed-file "the child|an io_uring ring's registered files|io_uring ring teardown|nobody|"
 family scm-rights-cycle "the child|a message in flight on a unix socket|the unix garbage collector|nobody|"
+family sqpoll-fixed-file "the child|an io_uring ring's registered files|io_uring ring teardown|nobody|"
 
 # Not FUSE's doing: the same on a tmpfs of lagrace's own, where the
 # kernel's EBUSY and the MNT_EXPIRE probe are all there is to see.
@@ -51,6 +52,7 @@ other_fs() {	# other_fs SCENARIO NAME N ARGS...
 }
 other_fs uring-fixed-file fixed-tmpfs 20 --fs tmpfs
 other_fs scm-rights-cycle scm-tmpfs 20 --fs tmpfs
+other_fs sqpoll-fixed-file sqpoll-tmpfs 20 --fs tmpfs
 # --fs-dir: a directory of the user's, bind-mounted; lagrace's files in it
 # are gone afterwards and the directory is not a mount point.
 mkdir -p "$T/userdir"
