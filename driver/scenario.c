@@ -13,6 +13,12 @@ const char *const scenario_names[SCENARIO_N] = {
 	[SCENARIO_SQPOLL_FIXED_FILE] = "sqpoll-fixed-file",
 };
 
+/* The members of the family whose engine does it all: one file, no IO for
+ * lagfs to hold. */
+#define HANDED_OVER(...) \
+	.eo = { .qd = 1, .nfiles = 1, .bs = 4096, __VA_ARGS__ }, \
+	.lagfs = { .hold = LAGFS_NO_HOLD }
+
 const struct scenario scenarios[SCENARIO_N] = {
 	[SCENARIO_ASYNC_DIO] = {
 		.summary = "O_DIRECT io_uring read held by lagfs (default)",
@@ -47,22 +53,19 @@ const struct scenario scenarios[SCENARIO_N] = {
 		.summary = "file registered with an io_uring, descriptor "
 			   "closed: the ring's teardown drops it",
 		.engine = ENGINE_FIXED_FILE,
-		.eo = { .qd = 1, .nfiles = 1, .bs = 4096 },
-		.lagfs = { .hold = LAGFS_NO_HOLD },
+		HANDED_OVER(),
 	},
 	[SCENARIO_SCM_RIGHTS_CYCLE] = {
 		.summary = "file in flight over a unix socket in a reference "
 			   "cycle: the unix garbage collector drops it",
 		.engine = ENGINE_SCM_RIGHTS,
-		.eo = { .qd = 1, .nfiles = 1, .bs = 4096 },
-		.lagfs = { .hold = LAGFS_NO_HOLD },
+		HANDED_OVER(),
 	},
 	[SCENARIO_SQPOLL_FIXED_FILE] = {
 		.summary = "uring-fixed-file with an SQPOLL ring: its thread is "
 			   "stopped first",
 		.engine = ENGINE_FIXED_FILE,
-		.eo = { .qd = 1, .nfiles = 1, .bs = 4096, .sqpoll = true },
-		.lagfs = { .hold = LAGFS_NO_HOLD },
+		HANDED_OVER(.sqpoll = true),
 	},
 };
 
