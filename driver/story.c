@@ -78,6 +78,8 @@ struct walk {
 	int worker;                  /* tid of the focus IO's io-wq worker */
 	int64_t rel;                 /* the focus file's RELEASE, or INT64_MAX */
 	int holder_step;             /* the step that named the holder */
+	bool shown;                  /* the kernel's trace showed the work
+				      * that holds the focus file */
 };
 
 static int64_t rel_kill(const struct iter_result *r, uint64_t t)
@@ -586,6 +588,12 @@ static void traced_release(struct walk *w, struct story_step *st,
 
 	if (!hs || w->holder == H_NOBODY || w->holder == H_UNKNOWN)
 		return;
+	if (w->shown) {
+		/* the holder's work was seen itself: the RELEASE ends it */
+		hold(w, st, H_NOBODY, "the kernel sent the RELEASE: the last "
+		     "reference is gone");
+		return;
+	}
 	h = traced_holder(w, q, w->holder, &agrees);
 	ktrace_path(q->stack, path, sizeof(path));
 	snprintf(hs->who, sizeof(hs->who), "%s, pid %d", q->comm, (int)q->pid);
@@ -654,7 +662,48 @@ static const char *const mark_words[KT_MARK_N] = {
 	[KT_URING_TASK_ADD] = "io_uring queues task work for the child's "
 			      "ring, in %s",
 	[KT_URING_TW_RUN] = "io_uring task work runs in %s",
+	[KT_RING_EXIT_WORK] = "io_uring begins to tear the child's ring "
+			      "down: io_ring_exit_work runs in %s",
+	[KT_UNIX_GC] = "the unix garbage collector runs (__unix_gc), in %s",
 };
+
+/* The mark that shows a keeper's work, and the holder it shows. */
+static const struct { int mark, holds, then; const char *fn; } shown_by[] = {
+	{ KT_RING_EXIT_WORK, H_RING, H_RING_TEARDOWN, "io_ring_exit_work" },
+	{ KT_UNIX_GC, H_SCM, H_UNIX_GC, "__unix_gc" },
+};
+
+/* A ring's teardown or the collector, seen where lagfs's events and the
+ * probe could only infer it. */
+static void shown_holder(struct walk *w, struct story_step *st,
+			 const struct ktrace_mark *m, const char *task)
+{
+	struct story_step *hs;
+
+	for (size_t i = 0; i < ARRAY_SIZE(shown_by); i++) {
+		if (m->kind != shown_by[i].mark || w->shown ||
+		    (w->holder != shown_by[i].holds &&
+		     w->holder != shown_by[i].then) ||
+		    released_by(w, st->t_ns))
+			continue;
+		w->shown = true;
+		if (w->holder == shown_by[i].holds) {
+			hold(w, st, shown_by[i].then, "the kernel's trace shows "
+			     "it: %s runs in %s", shown_by[i].fn, task);
+			hs = st;
+		} else {
+			/* inferred before, at the reap: now seen */
+			hs = &w->s->step[w->holder_step];
+			snprintf(hs->why, sizeof(hs->why), "the kernel's trace "
+				 "shows it: %s runs in %s, %.3f ms later",
+				 shown_by[i].fn, task,
+				 msd(st->t_ns - hs->t_ns));
+			hs->inferred = false;
+		}
+		snprintf(hs->who, sizeof(hs->who), "%s, pid %d", m->comm,
+			 (int)m->pid);
+	}
+}
 
 static void trace_mark_step(struct walk *w, struct story_step *st,
 			    const struct ktrace_mark *m)
@@ -664,6 +713,7 @@ static void trace_mark_step(struct walk *w, struct story_step *st,
 	task_words(w, m->comm, m->pid, task, sizeof(task));
 	if (m->kind != KT_URING_COMPLETE) {
 		say(st, "kernel", mark_words[m->kind], task);
+		shown_holder(w, st, m, task);
 		return;
 	}
 	say(st, "kernel", "io_uring completes the child's request (result "

@@ -17,6 +17,7 @@ static const struct { const char *name; enum trace_rec_kind kind; } events[] = {
 	{ "io_uring_task_add", TR_URING_TASK_ADD },
 	{ "io_uring_task_work_run", TR_URING_TW_RUN },
 	{ "io_uring_complete", TR_URING_COMPLETE },
+	{ "workqueue_execute_start", TR_WORK },
 };
 
 /* " => fuse_file_put+0x12/0x80 [fuse]" */
@@ -119,9 +120,27 @@ static int uring(const char *body, int kind, struct trace_rec *r)
 	return kind;
 }
 
+/* "work struct ffff888102de3c10: function io_ring_exit_work" */
+static int work(const char *body, struct trace_rec *r)
+{
+	const char *f = strstr(body, "function ");
+	size_t len;
+
+	if (!after(body, "work struct ", 16, &r->work) || !f)
+		return TR_NONE;
+	f += 9;
+	len = strcspn(f, " ");
+	if (!len || len >= sizeof(r->func))
+		return TR_NONE;
+	memcpy(r->func, f, len);
+	r->func[len] = '\0';
+	return TR_WORK;
+}
+
 static int body_of(int kind, const char *body, struct trace_rec *r)
 {
 	switch (kind) {
+	case TR_WORK: return work(body, r);
 	case TR_FUSE_SEND: return fuse_send(body, r);
 	case TR_KPROBE_RELEASE: return kprobe(body, r);
 	case TR_EXIT: return proc_exit(body, r);

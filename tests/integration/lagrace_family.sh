@@ -13,10 +13,11 @@ need_fuse
 . "$TOP/tests/lagrace_runs.sh"
 # holders FILE: the holders the narration names, "a|b|".
 joined() { awk '/^      / && NR > 1 { sub(/^ +/, " "); printf "%s", $0; next } NR > 1 { print "" } { printf "%s", $0 } END { print "" }' "$1"; }
+export -f joined
 holders() { joined "$1" | grep -o 'now held by [^:(]*' | sed 's/^now held by //; s/ *$//' | tr '\n' '|'; }
 
-family() {	# family SCENARIO HOLDERS
-	local s=$1 want=$2 got
+family() {	# family SCENARIO HOLDERS WORK
+	local s=$1 want=$2 work=$3 got
 	lr "$s" --scenario "$s" --iterations 20 --expect race --json "$T/$s.json"
 	status_is "$s --expect race: exit 0" "$s" 0
 	is "$s: late release in 20/20" "$s" late_release -eq 20
@@ -27,15 +28,22 @@ family() {	# family SCENARIO HOLDERS
 	got=$(holders "$T/$s-x.out")
 	check "$s --explain: the holders are $want" "$([ "$got" = "$want" ]; echo $?)"
 	[ "$got" = "$want" ] || { echo "# got: $got"; show "$s-x"; }
+	# As root lagrace traces: the kernel shows the work that holds it.
+	if [ "$(id -u)" -eq 0 ] && grep -q '^kernel trace: tracepoint' "$T/$s-x.out"; then
+		ok "$s --trace: the kernel shows $work holding the file" \
+			bash -c 'joined "$1" | grep -q "now held by [^:]*: the kernel.s trace shows it: $2 runs in"' - "$T/$s-x.out" "$work"
+	else
+		skip "$s --trace: root's, with the kernel's fuse events"
+	fi
 	as_user "$LR" explain --json "$T/$s-x.json" --iteration 0 >"$T/$s-re.out" 2>&1
 	got=$(holders "$T/$s-re.out")
 	check "$s: explain --json names the same holders" "$([ "$got" = "$want" ]; echo $?)"
 	clean_after "$s --explain"
 }
 
-family uring-fixed-file "the child|an io_uring ring's registered files|io_uring ring teardown|nobody|"
-family scm-rights-cycle "the child|a message in flight on a unix socket|the unix garbage collector|nobody|"
-family sqpoll-fixed-file "the child|an io_uring ring's registered files|io_uring ring teardown|nobody|"
+family uring-fixed-file "the child|an io_uring ring's registered files|io_uring ring teardown|nobody|" io_ring_exit_work
+family scm-rights-cycle "the child|a message in flight on a unix socket|the unix garbage collector|nobody|" __unix_gc
+family sqpoll-fixed-file "the child|an io_uring ring's registered files|io_uring ring teardown|nobody|" io_ring_exit_work
 
 # Not FUSE's doing: the same on a tmpfs of lagrace's own, where the
 # kernel's EBUSY and the MNT_EXPIRE probe are all there is to see.
@@ -57,7 +65,7 @@ other_fs sqpoll-fixed-file sqpoll-tmpfs 20 --fs tmpfs
 # are gone afterwards and the directory is not a mount point.
 mkdir -p "$T/userdir"
 chmod 0777 "$T/userdir"
-other_fs scm-rights-cycle scm-dir 5 --fs-dir "$T/userdir"
+other_fs uring-fixed-file fixed-dir 5 --fs-dir "$T/userdir"
 check "--fs-dir: nothing of lagrace's left in the directory" \
 	"$([ -z "$(ls -A "$T/userdir")" ]; echo $?)"
 check "--fs-dir: the directory is not left a mount point" \
