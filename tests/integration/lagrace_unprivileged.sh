@@ -2,7 +2,8 @@
 # lagrace run by an ordinary user (as root: "nobody") reproduces the race
 # both ways an ordinary user can mount: as root of its own user + mount
 # namespace (the default), and through the setuid fusermount3
-# (--fusermount). Nothing is left behind either way.
+# (--fusermount), and runs the family on --fs tmpfs and --fs-dir in its
+# namespace. Nothing is left behind either way.
 # As root, a 0666 /dev/fuse of its own for the user where the machine's is
 # not (in a mount namespace of the test's own; the machine's is untouched).
 . "$(dirname "$0")/../mount_ns.sh"
@@ -43,6 +44,19 @@ if as_user unshare -Urm true 2>/dev/null; then
 	ok "in a user namespace: the JSON belongs to the user" \
 		test "$(stat -c %u "$T/u/ns.json")" = "$(as_user id -u)"
 	clean_after "in a user namespace"
+	# The family on a tmpfs and on a directory of the user's, mounted in
+	# the user's own namespace.
+	lr tmpfs --scenario uring-fixed-file --fs tmpfs --iterations 3 --expect race --json "$T/u/tmpfs.json"
+	check "--fs tmpfs in a user namespace: --expect race exits 0" "$([ "$RC" -eq 0 ]; echo $?)"
+	[ "$RC" -eq 0 ] || { echo "# exit status $RC"; show tmpfs; }
+	mkdir -p "$T/u/dir"
+	[ "$(id -u)" -ne 0 ] || chown nobody "$T/u/dir"
+	lr dir --scenario uring-fixed-file --fs-dir "$T/u/dir" --iterations 3 --expect race --json "$T/u/dir.json"
+	check "--fs-dir in a user namespace: --expect race exits 0" "$([ "$RC" -eq 0 ]; echo $?)"
+	[ "$RC" -eq 0 ] || { echo "# exit status $RC"; show dir; }
+	ok "--fs-dir: nothing of lagrace's left in the user's directory" \
+		test -z "$(ls -A "$T/u/dir")"
+	clean_after "--fs tmpfs, --fs-dir in a user namespace"
 else
 	skip "unprivileged user namespaces are disabled here"
 fi
