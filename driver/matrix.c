@@ -61,8 +61,8 @@ static const struct row rows[] = {
 	{ "pread, direct_io open", { "--engine", "sync", "--buffered", "--fuse-direct-io" } },
 	{ "random op mix, random kill (chance)", { "--scenario", "chance" } },
 	{ "io_uring registered file, closed (uring-fixed-file)", { "--scenario", "uring-fixed-file" } },
-	{ "SCM_RIGHTS in a unix socket cycle (scm-rights-cycle)", { "--scenario", "scm-rights-cycle" } },
-	{ "SQPOLL io_uring registered file, closed (sqpoll-fixed-file)", { "--scenario", "sqpoll-fixed-file" } },
+	{ "unix socket cycle, SCM_RIGHTS in flight (scm-rights-cycle)", { "--scenario", "scm-rights-cycle" } },
+	{ "io_uring SQPOLL ring, registered file, closed (sqpoll-fixed-file)", { "--scenario", "sqpoll-fixed-file" } },
 };
 
 /* matrix's options: --iterations apart, the others for every row. */
