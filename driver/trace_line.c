@@ -20,20 +20,25 @@ static const struct { const char *name; enum trace_rec_kind kind; } events[] = {
 	{ "workqueue_execute_start", TR_WORK },
 };
 
+/* The name at p, up to one of stop, into dst: false if none or too long. */
+static bool name_at(const char *p, const char *stop, char *dst, size_t cap)
+{
+	size_t len = strcspn(p, stop);
+
+	if (!len || len >= cap)
+		return false;
+	memcpy(dst, p, len);
+	dst[len] = '\0';
+	return true;
+}
+
 /* " => fuse_file_put+0x12/0x80 [fuse]" */
 static int frame(const char *p, struct trace_rec *r)
 {
-	size_t len;
-
 	p += strspn(p, " ");
-	if (strncmp(p, "=> ", 3))
+	if (strncmp(p, "=> ", 3) ||
+	    !name_at(p + 3, "+ ", r->frame, sizeof(r->frame)))
 		return TR_NONE;
-	p += 3;
-	len = strcspn(p, "+ ");
-	if (!len || len >= sizeof(r->frame))
-		return TR_NONE;
-	memcpy(r->frame, p, len);
-	r->frame[len] = '\0';
 	return r->kind = TR_FRAME;
 }
 
@@ -124,16 +129,10 @@ static int uring(const char *body, int kind, struct trace_rec *r)
 static int work(const char *body, struct trace_rec *r)
 {
 	const char *f = strstr(body, "function ");
-	size_t len;
 
-	if (!after(body, "work struct ", 16, &r->work) || !f)
+	if (!after(body, "work struct ", 16, &r->work) || !f ||
+	    !name_at(f + 9, " ", r->func, sizeof(r->func)))
 		return TR_NONE;
-	f += 9;
-	len = strcspn(f, " ");
-	if (!len || len >= sizeof(r->func))
-		return TR_NONE;
-	memcpy(r->func, f, len);
-	r->func[len] = '\0';
 	return TR_WORK;
 }
 
