@@ -335,6 +335,10 @@ static void check_other_fs(const struct race_cfg *c)
 	if (c->trace == TRACE_ON)
 		die_usage("%s: --trace records FUSE requests, and there are "
 			  "none", fs);
+	/* Both wait for lagfs's RELEASE events, which never come here. */
+	if (c->mitigate == MIT_WAIT_RELEASE || c->mitigate == MIT_LAZY)
+		die_usage("%s: --mitigate %s waits for lagfs's release events "
+			  "(none or retry)", fs, mitigation_names[c->mitigate]);
 }
 
 /* The options that cannot go together. */
