@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "engine.h"
@@ -18,6 +19,8 @@ const char *const engine_names[ENGINE_N] = {
 	[ENGINE_AIO] = "aio",
 	[ENGINE_SYNC] = "sync",
 	[ENGINE_MIXED] = "mixed",
+	[ENGINE_FIXED_FILE] = "fixed-file",
+	[ENGINE_SCM_RIGHTS] = "scm-rights",
 	[ENGINE_COMMAND] = "command",
 };
 
@@ -26,7 +29,16 @@ const struct engine_ops *const engines[ENGINE_N] = {
 	[ENGINE_AIO] = &engine_aio,
 	[ENGINE_SYNC] = &engine_sync,
 	[ENGINE_MIXED] = &engine_mixed,
+	[ENGINE_FIXED_FILE] = &engine_fixed_file,
+	[ENGINE_SCM_RIGHTS] = &engine_scm_rights,
 	[ENGINE_COMMAND] = &engine_command,
+};
+
+/* As the JSON document names them. */
+const char *const engine_keeper_names[KEEPER_N] = {
+	[KEEPER_NONE] = "none",
+	[KEEPER_URING_FIXED] = "io_uring-registered-files",
+	[KEEPER_SCM_CYCLE] = "scm-rights-cycle",
 };
 
 struct engine_stats *engine_stats;
@@ -110,6 +122,22 @@ int engine_wait_cue(const struct engine_opts *o)
 		return -1;
 	}
 	return 0;
+}
+
+int engine_ready(const struct engine_opts *o)
+{
+	if (send(o->cue_fd, "r", 1, MSG_NOSIGNAL) != 1) {
+		fprintf(stderr, "lagrace: engine: telling lagrace it is ready: "
+			"%s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void engine_await_kill(void)
+{
+	for (;;)
+		pause();
 }
 
 void engine_place(const struct engine_opts *o, unsigned long k,

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "base.h"
+#include "other_fs.h"
 #include "procfs.h"
 #include "small_file.h"
 #include "verdict.h"
@@ -83,6 +84,17 @@ static int pump(struct iter *it, uint64_t deadline)
 	struct lag_event *e;
 	int r;
 
+	if (!it->lp->events && it->cfg->fs != FS_LAGFS) {
+		/* No events on another filesystem: only time passes. */
+		uint64_t now = lag_now_ns();
+		struct timespec ts = { 0, 0 };
+
+		if (deadline > now)
+			ts.tv_nsec = (long)(deadline - now < 10 * MS
+					    ? deadline - now : 10 * MS);
+		nanosleep(&ts, NULL);
+		return 0;
+	}
 	if (!it->lp->events)
 		return -1; /* lagfs was killed */
 	e = malloc(sizeof(*e));
@@ -163,8 +175,9 @@ static void start_child(struct iter *it)
 	eo.dir = it->env->mnt;
 	eo.seed = it->env->seed + it->r->index;
 	eo.iteration = it->r->index;
-	/* A socket, not a pipe: a child already gone must not SIGPIPE us. */
-	if (eo.close_in_flight &&
+	/* A socket, not a pipe: a child already gone must not SIGPIPE us.
+	 * Both ways: a signals_ready engine answers on it. */
+	if ((eo.close_in_flight || engines[it->cfg->engine]->signals_ready) &&
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cue) < 0) {
 		fail(it, "socketpair: %s", strerror(errno));
 		return;
@@ -212,6 +225,8 @@ static void release_hold(struct iter *it, enum hold_why why)
 	if (it->hold_released)
 		return;
 	it->hold_released = true;
+	if (it->cfg->lagfs.hold == LAGFS_NO_HOLD)
+		return; /* nothing held: nothing to say or do */
 	it->r->t_hold_released = lag_now_ns();
 	it->r->hold_why = (uint8_t)why;
 	if (lagfs_control(it->lp->sock, "release", reply, sizeof(reply)) < 0)
@@ -324,10 +339,56 @@ static void wait_until_kill(struct iter *it, uint64_t after)
 	it->r->t_io = arrived(it); /* if it came: for the timeline */
 }
 
+/* A signals_ready engine's byte: the race is set (its time), or 0. */
+static uint64_t ready(struct iter *it)
+{
+	char c;
+
+	if (!it->r->t_ready && recv(it->cue_fd, &c, 1, MSG_DONTWAIT) == 1)
+		it->r->t_ready = lag_now_ns();
+	return it->r->t_ready;
+}
+
+/* Until the engine's byte, reading lagfs's events meanwhile (there are
+ * none without lagfs). */
+static void await_ready(struct iter *it)
+{
+	uint64_t deadline = lag_now_ns() + ARRIVAL_TIMEOUT_NS;
+
+	while (!ready(it)) {
+		struct pollfd p[3] = {
+			{ .fd = it->cue_fd, .events = POLLIN },
+			{ .fd = it->pidfd, .events = POLLIN },
+			{ .fd = it->lp->events ? event_stream_fd(it->lp->events)
+					       : -1, .events = POLLIN },
+		};
+
+		if (lag_now_ns() > deadline) {
+			fail(it, "the child did not say it was ready in time");
+			return;
+		}
+		if (poll(p, 3, 10) < 0 && errno != EINTR) {
+			fail(it, "poll: %s", strerror(errno));
+			return;
+		}
+		if (p[2].revents)
+			pump(it, 0);
+		if (!p[0].revents && p[1].revents) {
+			fail(it, "the child exited before it was ready");
+			return;
+		}
+	}
+	it->r->t_io = it->r->t_ready;
+}
+
 static void wait_arrival(struct iter *it)
 {
 	uint64_t after = kill_moment(it);
 
+	if (engines[it->cfg->engine]->signals_ready) {
+		await_ready(it);
+		return;
+	}
 	if (after) {
 		wait_until_kill(it, after);
 		return;
@@ -513,6 +574,11 @@ static bool probe_free(struct iter *it)
 	return umount2(it->env->mnt, MNT_EXPIRE) < 0 && errno == EAGAIN;
 }
 
+static bool other_fs(const struct iter *it)
+{
+	return it->cfg->fs != FS_LAGFS;
+}
+
 static void busy_phase(struct iter *it)
 {
 	struct iter_result *r = it->r;
@@ -525,7 +591,8 @@ static void busy_phase(struct iter *it)
 	while (lag_now_ns() < deadline) {
 		bool released = all_released(it);
 		uint64_t tick = it->cfg->mitigate == MIT_RETRY ? RETRY_NS
-				: released ? PROBE_FAST_NS : PROBE_SLOW_NS;
+				: released || other_fs(it) ? PROBE_FAST_NS
+				: PROBE_SLOW_NS;
 		uint64_t now;
 
 		if (pump(it, lag_now_ns() + tick) < 0)
@@ -542,7 +609,10 @@ static void busy_phase(struct iter *it)
 		} else if (!r->t_free && probe_free(it)) {
 			r->t_free = now;
 		}
-		if (r->t_free && (released || now > r->t_free + 50 * MS))
+		/* lagfs logs the RELEASE after the mount frees: wait for it
+		 * a while; another filesystem logs nothing. */
+		if (r->t_free && (released || other_fs(it) ||
+				  now > r->t_free + 50 * MS))
 			return;
 	}
 }
@@ -608,6 +678,8 @@ static void finish_lagfs(struct iter *it)
 		return;
 	}
 	it->env->mounted = false;
+	if (other_fs(it))
+		return;
 	if (!it->r->umount_ok) {
 		lagfs_proc_stop(it->lp);
 		return;
@@ -625,6 +697,8 @@ static void finish_lagfs(struct iter *it)
 
 void iteration_cleanup(struct lane_env *env)
 {
+	if (env->cfg->fs != FS_LAGFS && env->mounted)
+		umount2(env->mnt, MNT_DETACH);
 	if (!env->shared)
 		lagfs_proc_stop(&env->proc);
 }
@@ -836,6 +910,14 @@ static void judge(struct iter *it)
 	bool cause;
 
 	r->t_open = v.t_first_open;
+	if (other_fs(it)) {
+		/* No events: the kernel's word is all. Busy after the reap
+		 * and free later, with nothing of lagrace's in between: the
+		 * child's file was let go after the reap. */
+		v.late_release = r->busy_at_reap && r->t_free;
+		v.released_after = v.late_release;
+		v.lateness_ns = v.late_release ? r->t_free - r->t_reap : 0;
+	}
 	r->t_release = v.t_last_release;
 	r->child_opens = v.child_opens;
 	r->releases_after_reap = v.released_after;
@@ -931,6 +1013,7 @@ int iteration_run(struct lane_env *env, unsigned index, struct iter_result *r)
 	r->t_start = lag_now_ns();
 	it.lp = &env->proc;
 	it.opaque = engines[env->cfg->engine]->opaque;
+	r->fs = (uint8_t)env->cfg->fs;
 	if (it.opaque && !env->shared) {
 		/* a fresh backing directory, under a lagfs of its own */
 		lagfs_proc_stop(it.lp);
@@ -942,7 +1025,14 @@ int iteration_run(struct lane_env *env, unsigned index, struct iter_result *r)
 			return -1;
 		}
 	}
-	if (!env->shared && !env->mounted) {
+	if (!env->shared && !env->mounted && env->cfg->fs != FS_LAGFS) {
+		if (other_fs_mount(env, err, sizeof(err)) < 0) {
+			fail(&it, "%s", err);
+			r->not_run = true;
+			return -1;
+		}
+		env->mounted = true;
+	} else if (!env->shared && !env->mounted) {
 		lagfs_proc_stop(it.lp);
 		if (lagfs_proc_start(it.lp, env->cfg->lagfs_bin, env->back,
 				     env->mnt, env->sock, env->cfg->rules,
@@ -955,12 +1045,13 @@ int iteration_run(struct lane_env *env, unsigned index, struct iter_result *r)
 		env->mounted = true;
 	}
 	r->t_mounted = lag_now_ns();
-	if (env->cfg->traced)
+	r->keeper = (uint8_t)engines[env->cfg->engine]->keeper;
+	if (env->cfg->traced && env->cfg->fs == FS_LAGFS)
 		note_connection(&it);
 	start_child(&it);
 	if (!r->error)
 		wait_arrival(&it);
-	if (!r->error && it.cue_fd >= 0)
+	if (!r->error && env->cfg->eo.close_in_flight)
 		close_in_flight(&it);
 	if (it.child > 0 && !r->t_reap) {
 		kill_and_reap(&it);

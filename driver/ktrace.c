@@ -23,6 +23,8 @@ const char *const ktrace_mark_names[KT_MARK_N] = {
 	[KT_URING_TASK_ADD] = "io_uring_task_add",
 	[KT_URING_TW_RUN] = "io_uring_task_work_run",
 	[KT_URING_COMPLETE] = "io_uring_complete",
+	[KT_RING_EXIT_WORK] = "io_ring_exit_work",
+	[KT_UNIX_GC] = "unix_gc",
 };
 
 const struct ktrace_req *ktrace_find(const struct iter_trace *t, int kind,

@@ -5,7 +5,8 @@
  * sent each and the kernel stack it came
  * from; and marks of the child's exit and of io_uring's work for the
  * child's ring, so that a story can show the hand-off from the dying task
- * to a kernel worker. trace_session.c fills it in lagrace's main process,
+ * to a kernel worker, and the work items that put the files of the
+ * family's members (a ring's teardown, the unix garbage collector). trace_session.c fills it in lagrace's main process,
  * from the records of its tracefs instance; lanes never send it.
  *
  * A stack is kept innermost first, without the tracing machinery and
@@ -56,6 +57,9 @@ enum ktrace_mark_kind {
 	KT_URING_TASK_ADD,             /* io_uring_task_add */
 	KT_URING_TW_RUN,               /* io_uring_task_work_run */
 	KT_URING_COMPLETE,             /* io_uring_complete */
+	KT_RING_EXIT_WORK,             /* io_ring_exit_work starts for the
+					* child's ring (workqueue events) */
+	KT_UNIX_GC,                    /* the unix garbage collector runs */
 	KT_MARK_N
 };
 extern const char *const ktrace_mark_names[KT_MARK_N];

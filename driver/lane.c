@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "iteration.h"
+#include "other_fs.h"
 #include "setup_hint.h"
 #include "tracefs.h"
 
@@ -80,39 +81,6 @@ map_fail:
 	return -1;
 }
 
-/* The engines' files in dir, but those there already at full size. */
-static int make_files(const struct race_cfg *cfg, const char *dir, char *err,
-		      size_t errlen)
-{
-	static char block[65536];
-	unsigned n = cfg->eo.nfiles;
-
-	memset(block, 'l', sizeof(block));
-	for (unsigned i = 0; i < n; i++) {
-		char path[PATH_MAX];
-		struct stat st;
-		int fd;
-
-		snprintf(path, sizeof(path), ENGINE_FILE_FMT, dir, i);
-		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-		    st.st_size >= ENGINE_FILE_SIZE)
-			continue;
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0)
-			goto fail;
-		for (size_t off = 0; off < ENGINE_FILE_SIZE; off += sizeof(block))
-			if (write(fd, block, sizeof(block)) != sizeof(block)) {
-				close(fd);
-				goto fail;
-			}
-		close(fd);
-	}
-	return 0;
-fail:
-	snprintf(err, errlen, "the engines' files in %s: %s", dir, strerror(errno));
-	return -1;
-}
-
 static int setup(struct lane_env *env, const char *workdir, char *err,
 		 size_t errlen)
 {
@@ -125,7 +93,7 @@ static int setup(struct lane_env *env, const char *workdir, char *err,
 		snprintf(env->sock, sizeof(env->sock), "%s", cfg->mount_control);
 		/* the engines' files, made through that lagfs if missing */
 		if (!engines[cfg->engine]->opaque &&
-		    make_files(cfg, env->mnt, err, errlen) < 0)
+		    fs_make_files(cfg, env->mnt, err, errlen) < 0)
 			return -1;
 		return lagfs_proc_attach(&env->proc, env->mnt,
 					 cfg->mount_log, env->sock, err, errlen);
@@ -153,7 +121,8 @@ static int setup(struct lane_env *env, const char *workdir, char *err,
 		}
 		env->tmpfs = true;
 	}
-	if (mkdir(env->back, 0700) < 0 || mkdir(env->mnt, 0700) < 0) {
+	if ((cfg->fs == FS_LAGFS && mkdir(env->back, 0700) < 0) ||
+	    mkdir(env->mnt, 0700) < 0) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
@@ -161,7 +130,9 @@ static int setup(struct lane_env *env, const char *workdir, char *err,
 	 * each iteration (iteration.c). */
 	if (engines[cfg->engine]->opaque)
 		return 0;
-	return make_files(cfg, env->back, err, errlen);
+	if (cfg->fs != FS_LAGFS)
+		return other_fs_setup(env, err, errlen);
+	return fs_make_files(cfg, env->back, err, errlen);
 }
 
 /* lagrace is gone (killed, even with SIGKILL) and cannot remove its
@@ -187,6 +158,7 @@ static void leave(struct lane_env *env, struct workdir *wd, pid_t parent)
 {
 	char what[PATH_MAX];
 
+	other_fs_leave(env);
 	if (!env->shared && *env->dir) {
 		if (env->tmpfs)
 			umount2(env->dir, MNT_DETACH);

@@ -238,6 +238,11 @@ static void start_trace(struct run *run)
 
 	t->source = KT_SRC_NONE;
 	t->root = t->inst = t->pipe = -1;
+	if (c->fs != FS_LAGFS) {
+		snprintf(run->ri.trace, sizeof(run->ri.trace), "off: no FUSE "
+			 "requests on %s", c->fs == FS_DIR ? "--fs-dir" : "tmpfs");
+		return;
+	}
 	if (c->trace == TRACE_OFF) {
 		snprintf(run->ri.trace, sizeof(run->ri.trace), "off (--no-trace)");
 		return;

@@ -60,6 +60,9 @@ static const struct row rows[] = {
 	{ "pread, page cache", { "--engine", "sync", "--buffered", "--no-fuse-direct-io" } },
 	{ "pread, direct_io open", { "--engine", "sync", "--buffered", "--fuse-direct-io" } },
 	{ "random op mix, random kill (chance)", { "--scenario", "chance" } },
+	{ "io_uring registered file, closed (uring-fixed-file)", { "--scenario", "uring-fixed-file" } },
+	{ "unix socket cycle, SCM_RIGHTS in flight (scm-rights-cycle)", { "--scenario", "scm-rights-cycle" } },
+	{ "io_uring SQPOLL ring, registered file, closed (sqpoll-fixed-file)", { "--scenario", "sqpoll-fixed-file" } },
 };
 
 /* matrix's options: --iterations apart, the others for every row. */

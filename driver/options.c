@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base.h"
@@ -92,11 +93,16 @@ static const struct race_opt opts[] = {
 	DURATION("kill-after", kill_after_ns, 1, "kill DUR after the start"),
 	STRING("kill-at", kill_at, "MIN..MAX", "kill at a random moment "
 	       "from MIN to MAX after the start (--seed), as generic/388"),
+	CHOICE("fs", fs, fs_names, "filesystem", "where the child's files "
+	       "are: lagfs (default) or tmpfs (no hold)"),
+	STRING("fs-dir", fs_dir, "DIR", "on DIR's filesystem, through a bind "
+	       "mount (no hold)"),
 	GROUP("Engine options, over the scenario's:"),
 	FLAG("direct", eo.direct, true, "open the files with O_DIRECT"),
 	FLAG("buffered", eo.direct, false, "use the page cache"),
 	FLAG("async", eo.async, true, "io_uring: IOSQE_ASYNC (the io-wq punt)"),
 	FLAG("no-async", eo.async, false, "io_uring: no IOSQE_ASYNC"),
+	FLAG("sqpoll", eo.sqpoll, true, "io_uring: an SQPOLL ring"),
 	CHOICE("rw", eo.write, rw_names, NULL, "read or write"),
 	COUNT("qd", eo.qd, 1, 4096, "N", "IOs in flight at once"),
 	COUNT("files", eo.nfiles, 1, 1024, "N", "files the child uses"),
@@ -311,6 +317,25 @@ static bool given(const struct given *g, const char *name)
 	return false;
 }
 
+/* "these run on any filesystem: a, b" */
+static const char *other_fs_scenarios(void)
+{
+	static char buf[256];
+	const char *sep = " ";
+	size_t n = (size_t)snprintf(buf, sizeof(buf),
+				    "these run on any filesystem:");
+
+	for (int i = 0; i < SCENARIO_N && n < sizeof(buf); i++) {
+		if (scenarios[i].lagfs.hold != LAGFS_NO_HOLD ||
+		    !engines[scenarios[i].engine]->signals_ready)
+			continue;
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", sep,
+				      scenario_names[i]);
+		sep = ", ";
+	}
+	return buf;
+}
+
 /* What no scenario and no option sets. */
 static void defaults(struct race_cfg *c)
 {
@@ -323,6 +348,34 @@ static void defaults(struct race_cfg *c)
 	c->reap_wait_ns = 100 * MS;
 	c->retry_max = 100; /* 1 ms apart */
 	c->seed = 1;
+}
+
+/* --fs tmpfs, --fs-dir: only lagrace's own mounts, and only children
+ * that need nothing of lagfs. */
+static void check_other_fs(const struct race_cfg *c)
+{
+	const char *fs = c->fs == FS_DIR ? "--fs-dir" : "--fs tmpfs";
+
+	if (engines[c->engine]->opaque)
+		die_usage("%s: the family's scenarios only (%s), not -- CMD",
+			  fs, other_fs_scenarios());
+	if (c->lagfs.hold != LAGFS_NO_HOLD)
+		die_usage("%s: scenario '%s' needs lagfs's holds (%s)", fs,
+			  scenario_names[c->scenario], other_fs_scenarios());
+	if (!engines[c->engine]->signals_ready)
+		die_usage("%s: engine '%s' needs lagfs's events to know when "
+			  "to kill (%s)", fs, engine_names[c->engine],
+			  other_fs_scenarios());
+	if (c->mount_dir || c->fusermount)
+		die_usage("%s: excludes --%s", fs, c->mount_dir ? "mount"
+			  : "fusermount");
+	if (c->trace == TRACE_ON)
+		die_usage("%s: --trace records FUSE requests, and there are "
+			  "none", fs);
+	/* Both wait for lagfs's RELEASE events, which never come here. */
+	if (c->mitigate == MIT_WAIT_RELEASE || c->mitigate == MIT_LAZY)
+		die_usage("%s: --mitigate %s waits for lagfs's release events "
+			  "(none or retry)", fs, mitigation_names[c->mitigate]);
 }
 
 /* The options that cannot go together. */
@@ -344,9 +397,14 @@ static void check(const struct race_cfg *c)
 		die_usage("--close-in-flight: engine '%s' cannot close its "
 			  "files with IO in flight (uring can)",
 			  engine_names[c->engine]);
+	if (c->eo.sqpoll && !engines[c->engine]->takes_sqpoll)
+		die_usage("--sqpoll: engine '%s' has no io_uring",
+			  engine_names[c->engine]);
 	if (c->eo.close_in_flight && c->lagfs.hold == LAGFS_NO_HOLD)
 		die_usage("--close-in-flight needs IO that lagfs holds "
 			  "(not --scenario %s)", scenario_names[c->scenario]);
+	if (c->fs != FS_LAGFS)
+		check_other_fs(c);
 	if (c->expect != EXPECT_NONE && c->bisect)
 		die_usage("--%s and --expect exclude each other",
 			  c->bisect_fix ? "bisect-fix" : "bisect");
@@ -355,6 +413,24 @@ static void check(const struct race_cfg *c)
 		die_usage("--bisect-fix and --tap exclude each other");
 	if (c->tap && c->json_path && !strcmp(c->json_path, "-"))
 		die_usage("--json - and --tap both want standard output");
+}
+
+/* --fs-dir DIR: a directory, and not with --fs. */
+static void take_fs_dir(struct race_cfg *c, bool fs_given)
+{
+	struct stat st;
+
+	if (fs_given)
+		die_usage("--fs and --fs-dir exclude each other");
+	if (stat(c->fs_dir, &st) < 0)
+		die_usage("--fs-dir %s: %s", c->fs_dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		die_usage("--fs-dir %s: %s", c->fs_dir, strerror(ENOTDIR));
+	c->fs = FS_DIR;
+	/* The lanes bind-mount below it, wherever they are. */
+	c->fs_dir = realpath(c->fs_dir, NULL);
+	if (!c->fs_dir)
+		die("--fs-dir: %s", strerror(errno));
 }
 
 /* --explain tells one iteration: say what it overrides. */
@@ -389,6 +465,8 @@ void options_parse(int argc, char **argv, struct race_cfg *c)
 	scenario_lagfs_rules(c);
 	workload_cfg(c, end < argc ? argv + end + 1 : NULL,
 		     given(&g, "scenario"));
+	if (c->fs_dir)
+		take_fs_dir(c, given(&g, "fs"));
 	/* --bisect-fix is --bisect with the meaning of a hit turned round:
 	 * 125 for a run that could not run stays as it is. */
 	if (c->bisect_fix)
@@ -412,7 +490,9 @@ static const char *arg_of(const struct race_opt *o, char *buf, size_t cap)
 {
 	if (o->kind != OPT_CHOICE)
 		return o->arg;
-	return name_join(o->names, o->n_names, "|", "|", buf, cap);
+	name_join(o->names, o->n_names, "|", "|", buf, cap);
+	/* Too many to fit a line: --help lists them below. */
+	return strlen(buf) > 40 ? "NAME" : buf;
 }
 
 void options_synopsis(FILE *to, const char *head, unsigned need)

@@ -15,3 +15,13 @@ const char *const expect_names[EXPECT_N] = {
 	[EXPECT_RACE] = "race",
 	[EXPECT_CLEAN] = "clean",
 };
+
+const char *const fs_names[FS_N] = {
+	[FS_LAGFS] = "lagfs",
+	[FS_TMPFS] = "tmpfs",
+};
+
+const char *fs_key(unsigned fs)
+{
+	return fs == FS_DIR ? "dir" : fs < FS_N ? fs_names[fs] : "?";
+}

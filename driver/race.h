@@ -21,10 +21,18 @@ enum mitigation { MIT_NONE, MIT_RETRY, MIT_WAIT_RELEASE, MIT_LAZY, MIT_N };
 enum expect { EXPECT_NONE, EXPECT_RACE, EXPECT_CLEAN, EXPECT_N };
 /* --trace: the kernel's record of who sent the child's RELEASE. */
 enum trace_mode { TRACE_AUTO, TRACE_ON, TRACE_OFF };
+/* Where the child's files are: lagfs (the default), --fs tmpfs, --fs-dir
+ * (other_fs.h). */
+enum fs_kind { FS_LAGFS, FS_TMPFS, FS_DIR, FS_N };
+extern const char *const fs_names[FS_N];  /* dir: NULL (not for --fs) */
+/* Its name in the JSON document: fs_names[], and "dir". */
+const char *fs_key(unsigned fs);
 extern const char *const mitigation_names[MIT_N];
 extern const char *const expect_names[EXPECT_N];  /* none: NULL */
 
 enum scenario_id { SCENARIO_ASYNC_DIO, SCENARIO_EXIT_PUNT, SCENARIO_CHANCE,
+		   SCENARIO_URING_FIXED_FILE, SCENARIO_SCM_RIGHTS_CYCLE,
+		   SCENARIO_SQPOLL_FIXED_FILE,
 		   SCENARIO_N };
 
 /*
@@ -93,6 +101,8 @@ struct race_cfg {
 	const char *mount_dir;         /* --mount: a lagfs someone mounted */
 	const char *mount_log, *mount_control;
 	const char *lagfs_bin;
+	enum fs_kind fs;               /* --fs, or FS_DIR for --fs-dir */
+	const char *fs_dir;            /* --fs-dir */
 	unsigned seed;
 	enum trace_mode trace;         /* --trace, --no-trace; default auto */
 	bool traced;                   /* the main process traces: lanes note
@@ -183,6 +193,9 @@ struct iter_result {
 	uint64_t busy_ns;              /* first EBUSY to free; 0 if not busy */
 	uint64_t lateness_ns;          /* release after the reap */
 	char io_how[16];
+	uint8_t keeper;                /* enum engine_keeper of the engine */
+	uint8_t fs;                    /* enum fs_kind: not lagfs, no events */
+	uint64_t t_ready;              /* a signals_ready engine's byte came */
 	/* CPU so far, for the cost per iteration: the lane with its reaped
 	 * children (the workloads), and its lagfs */
 	uint64_t lane_cpu_us, lagfs_cpu_us;

@@ -98,7 +98,11 @@ void report_print_line(const struct iter_result *r, enum mitigation m,
 	else
 		len = app(line, sizeof(line), len, "%s",
 			  verdict_words(r->vclass, m));
-	if (r->releases_after_reap)
+	if (r->releases_after_reap && r->fs != FS_LAGFS)
+		len = app(line, sizeof(line), len, "; free %.2f ms after the "
+			  "reap (no RELEASE to see on %s)", r->lateness_ns / 1e6,
+			  r->fs == FS_DIR ? "--fs-dir" : "tmpfs");
+	else if (r->releases_after_reap)
 		len = app(line, sizeof(line), len, "; RELEASE %.2f ms after the "
 			  "reap%s", r->lateness_ns / 1e6, r->late_release ? ""
 			  : r->busy_at_reap ? "" : " (the mount was free at the "
@@ -413,9 +417,14 @@ static void summary_counts(const struct report *rp, const struct summary *s,
 {
 	const struct race_cfg *c = rp->cfg;
 
-	outf(o, "lagrace: scenario %s, engine %s, mitigation %s, %u lane%s",
+	outf(o, "lagrace: scenario %s, engine %s, mitigation %s, %u lane%s%s%s",
 	     scenario_name(c), engine_names[c->engine],
-	     mitigation_names[c->mitigate], c->jobs, c->jobs > 1 ? "s" : "");
+	     mitigation_names[c->mitigate], c->jobs, c->jobs > 1 ? "s" : "",
+	     c->fs == FS_LAGFS ? "" : ", on ", c->fs == FS_TMPFS ? "tmpfs"
+	     : c->fs == FS_DIR ? c->fs_dir : "");
+	if (c->fs != FS_LAGFS)
+		outf(o, "no filesystem events: a late release is the mount "
+		     "busy after the reap (MNT_EXPIRE), then free");
 	if (s->iterations < c->iterations || interrupted)
 		outf(o, "ran %u of %u iterations %s", s->iterations,
 		     c->iterations, interrupted ? "(interrupted: partial "

@@ -19,6 +19,7 @@ static const struct { const char *name; size_t off; } times[] = {
 	{ "open", offsetof(struct iter_result, t_open) },
 	{ "io_arrived", offsetof(struct iter_result, t_io) },
 	{ "cue", offsetof(struct iter_result, t_cue) },
+	{ "ready", offsetof(struct iter_result, t_ready) },
 	{ "closed", offsetof(struct iter_result, t_closed) },
 	{ "kill", offsetof(struct iter_result, t_kill) },
 	{ "reap", offsetof(struct iter_result, t_reap) },
@@ -257,6 +258,9 @@ json_object *result_to_json(const struct iter_result *r, enum mitigation m)
 		r->hold_why < N_HOLD ? hold_names[r->hold_why] : "none"));
 	add(o, "fusermount", json_object_new_boolean(r->fusermount));
 	add(o, "workload", json_object_new_boolean(r->workload));
+	add(o, "filesystem", json_object_new_string(fs_key(r->fs)));
+	add(o, "file_handed_to", json_object_new_string(engine_keeper_names[
+		r->keeper < KEEPER_N ? r->keeper : KEEPER_NONE]));
 	add(o, "t_kill_ns", json_object_new_int64((int64_t)k));
 	for (size_t i = 0; i < N_TIMES; i++)
 		add(tl, times[i].name, ms_since(tget(r, i), k));
@@ -369,6 +373,7 @@ json_object *summary_to_json(const struct report *rp, const struct summary *s)
 	add(sum, "released_by", tally_json(s->released_by, s->n_released_by));
 	add(sum, "scenario", json_object_new_string(scenario_name(rp->cfg)));
 	add(sum, "engine", json_object_new_string(engine_names[rp->cfg->engine]));
+	add(sum, "filesystem", json_object_new_string(fs_key(rp->cfg->fs)));
 	add(sum, "mitigation", json_object_new_string(
 		mitigation_names[rp->cfg->mitigate]));
 	add(sum, "jobs", json_object_new_int((int)rp->cfg->jobs));
@@ -442,6 +447,14 @@ static void flags_from_json(json_object *o, struct iter_result *r)
 		get(o, "releases_after_reap"));
 	r->child_opens = (unsigned)json_object_get_int(get(o, "child_opens"));
 	copy(r->io_how, sizeof(r->io_how), get(o, "io_ended_by"));
+	v = get(o, "filesystem");
+	for (unsigned i = 0; v && i < FS_N; i++)
+		if (!strcmp(fs_key(i), json_object_get_string(v)))
+			r->fs = (uint8_t)i;
+	v = get(o, "file_handed_to");
+	for (size_t i = 0; v && i < KEEPER_N; i++)
+		if (!strcmp(engine_keeper_names[i], json_object_get_string(v)))
+			r->keeper = (uint8_t)i;
 	v = get(o, "hold_released_because");
 	for (size_t i = 0; v && i < N_HOLD; i++)
 		if (!strcmp(hold_names[i], json_object_get_string(v)))

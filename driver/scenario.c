@@ -8,7 +8,16 @@ const char *const scenario_names[SCENARIO_N] = {
 	[SCENARIO_ASYNC_DIO] = "async-dio",
 	[SCENARIO_EXIT_PUNT] = "exit-punt",
 	[SCENARIO_CHANCE] = "chance",
+	[SCENARIO_URING_FIXED_FILE] = "uring-fixed-file",
+	[SCENARIO_SCM_RIGHTS_CYCLE] = "scm-rights-cycle",
+	[SCENARIO_SQPOLL_FIXED_FILE] = "sqpoll-fixed-file",
 };
+
+/* The members of the family whose engine does it all: one file, no IO for
+ * lagfs to hold. */
+#define HANDED_OVER(...) \
+	.eo = { .qd = 1, .nfiles = 1, .bs = 4096, __VA_ARGS__ }, \
+	.lagfs = { .hold = LAGFS_NO_HOLD }
 
 const struct scenario scenarios[SCENARIO_N] = {
 	[SCENARIO_ASYNC_DIO] = {
@@ -39,6 +48,24 @@ const struct scenario scenarios[SCENARIO_N] = {
 		.eo = { .qd = 1, .nfiles = 8, .bs = 4096 },
 		.lagfs = { .hold = LAGFS_NO_HOLD },
 		.kill_jitter_ns = 20 * MS,
+	},
+	[SCENARIO_URING_FIXED_FILE] = {
+		.summary = "file registered with an io_uring, descriptor "
+			   "closed: the ring's teardown drops it",
+		.engine = ENGINE_FIXED_FILE,
+		HANDED_OVER(),
+	},
+	[SCENARIO_SCM_RIGHTS_CYCLE] = {
+		.summary = "file in flight over a unix socket in a reference "
+			   "cycle: the unix garbage collector drops it",
+		.engine = ENGINE_SCM_RIGHTS,
+		HANDED_OVER(),
+	},
+	[SCENARIO_SQPOLL_FIXED_FILE] = {
+		.summary = "uring-fixed-file with an SQPOLL ring: its thread is "
+			   "stopped first",
+		.engine = ENGINE_FIXED_FILE,
+		HANDED_OVER(.sqpoll = true),
 	},
 };
 

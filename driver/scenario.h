@@ -12,6 +12,14 @@
  *              io_uring's fallback work (kernels up to 6.18).
  *   chance     an fsstress-like mix, killed at a random moment, no holds:
  *              how rarely generic/388 hits by chance.
+ *   uring-fixed-file  the child registers its file with an io_uring and
+ *              closes the descriptor; no IO, no hold: the ring, torn down
+ *              by a work queue after the reap, drops the file.
+ *   scm-rights-cycle  the child sends its file over a unix socket in a
+ *              reference cycle and never receives it; no IO, no hold: the
+ *              unix garbage collector drops it after the reap.
+ *   sqpoll-fixed-file  uring-fixed-file on an SQPOLL ring.
+ * The last three run on any filesystem (--fs, other_fs.h).
  */
 #ifndef SCENARIO_H
 #define SCENARIO_H

@@ -7,7 +7,7 @@
 
 #include "base.h"
 /* What a step is, before its words are chosen (in time order). */
-enum kind { K_MOUNTED, K_FORK, K_CUE, K_KILL, K_HOLD_RELEASED, K_REAP,
+enum kind { K_MOUNTED, K_FORK, K_CUE, K_READY, K_KILL, K_HOLD_RELEASED, K_REAP,
 	    K_PROBE, K_UMOUNT1, K_FREE, K_UMOUNT_DONE, K_EVENT, K_TRACE_REQ,
 	    K_TRACE_MARK };
 
@@ -21,6 +21,34 @@ static const char *const holder_names[H_N] = {
 	[H_DEFERRED] = "kernel deferred work",
 	[H_NOBODY] = "nobody",
 	[H_UNKNOWN] = "unknown",
+	[H_RING] = "an io_uring ring's registered files",
+	[H_RING_TEARDOWN] = "io_uring ring teardown",
+	[H_SCM] = "a message in flight on a unix socket",
+	[H_UNIX_GC] = "the unix garbage collector",
+};
+
+/* What keeps a file an engine handed to the kernel (enum engine_keeper):
+ * after the child's close, and after its exit. */
+static const struct {
+	int holds, then;
+	const char *why, *then_why;
+} keepers[KEEPER_N] = {
+	[KEEPER_URING_FIXED] = {
+		H_RING, H_RING_TEARDOWN,
+		"the child registered the file with its io_uring "
+		"(io_uring_register_files) before it closed the descriptor",
+		"inferred: the child's exit closed its io_uring, the mount is "
+		"busy after the reap, and a ring is torn down in a work queue "
+		"(io_ring_exit_work)",
+	},
+	[KEEPER_SCM_CYCLE] = {
+		H_SCM, H_UNIX_GC,
+		"the child sent the file with SCM_RIGHTS to a unix socket "
+		"that the message itself keeps, and never received it",
+		"inferred: the child's exit closed the sending socket, the "
+		"mount is busy after the reap, and only the unix garbage "
+		"collector (a work queue) frees a reference cycle",
+	},
 };
 
 const char *story_holder_name(int h)
@@ -50,6 +78,8 @@ struct walk {
 	int worker;                  /* tid of the focus IO's io-wq worker */
 	int64_t rel;                 /* the focus file's RELEASE, or INT64_MAX */
 	int holder_step;             /* the step that named the holder */
+	bool shown;                  /* the kernel's trace showed the work
+				      * that holds the focus file */
 };
 
 static int64_t rel_kill(const struct iter_result *r, uint64_t t)
@@ -282,6 +312,10 @@ static void ev_flush(struct walk *w, struct story_step *st,
 	if (!is_focus(w, e))
 		return;
 	w->desc_open = false;
+	if (w->r->keeper && w->r->keeper < KEEPER_N && !w->killed &&
+	    w->holder == H_CHILD)
+		hold(w, st, keepers[w->r->keeper].holds, "%s",
+		     keepers[w->r->keeper].why);
 	if (w->inflight && (w->holder == H_CHILD || w->holder == H_DYING))
 		hold(w, st, H_IN_FLIGHT, "%s closed its descriptor while "
 		     "lagfs held its %s", w->killed ? "the dying child's "
@@ -390,10 +424,29 @@ static bool released_by(const struct walk *w, int64_t t)
  * so kernel deferred work holds it. */
 static void busy_after_reap(struct walk *w, struct story_step *st)
 {
+	int k = w->r->keeper < KEEPER_N ? w->r->keeper : KEEPER_NONE;
+
+	if (k && w->holder == keepers[k].holds && !released_by(w, st->t_ns)) {
+		hold(w, st, keepers[k].then, "%s", keepers[k].then_why);
+		return;
+	}
 	if ((w->holder == H_CHILD || w->holder == H_DYING ||
 	     w->holder == H_EXIT) && !released_by(w, st->t_ns))
 		hold(w, st, H_DEFERRED, "inferred: the child is reaped, the "
 		     "mount is busy, and lagfs has not seen the RELEASE");
+}
+
+/* A signals_ready engine's byte: without lagfs (another filesystem) the
+ * child's word is all there is to say who holds the file. */
+static void step_ready(struct walk *w, struct story_step *st)
+{
+	int k = w->r->keeper < KEEPER_N ? w->r->keeper : KEEPER_NONE;
+
+	say(st, "lagrace", "the child says it has handed its file over and "
+	    "closed the descriptor");
+	if (k && (w->holder == H_SAME || w->holder == H_CHILD))
+		hold(w, st, keepers[k].holds, "%s (the child's word)",
+		     keepers[k].why);
 }
 
 static void step_kill(struct walk *w, struct story_step *st)
@@ -505,10 +558,14 @@ static int traced_holder(const struct walk *w, const struct ktrace_req *q,
 		return h == H_CHILD ? H_CHILD : H_EXIT;
 	}
 	if (!strcmp(path, "delayed_fput")) {
-		/* the stack starts at delayed_fput: an io_uring fallback
-		 * before it is not on it, and not against it either */
-		*agrees = h == H_FALLBACK || h == H_DELAYED || h == H_DEFERRED;
-		return h == H_FALLBACK ? H_FALLBACK : H_DELAYED;
+		/* the stack starts at delayed_fput: an io_uring fallback, a
+		 * ring's teardown or the unix collector before it is not on
+		 * it, and not against it either */
+		bool before = h == H_FALLBACK || h == H_RING_TEARDOWN ||
+			      h == H_UNIX_GC;
+
+		*agrees = before || h == H_DELAYED || h == H_DEFERRED;
+		return before ? h : H_DELAYED;
 	}
 	if (!strcmp(path, "io_fallback_req_func")) {
 		*agrees = h == H_FALLBACK || h == H_DEFERRED;
@@ -537,6 +594,12 @@ static void traced_release(struct walk *w, struct story_step *st,
 
 	if (!hs || w->holder == H_NOBODY || w->holder == H_UNKNOWN)
 		return;
+	if (w->shown) {
+		/* the holder's work was seen itself: the RELEASE ends it */
+		hold(w, st, H_NOBODY, "the kernel sent the RELEASE: the last "
+		     "reference is gone");
+		return;
+	}
 	h = traced_holder(w, q, w->holder, &agrees);
 	ktrace_path(q->stack, path, sizeof(path));
 	snprintf(hs->who, sizeof(hs->who), "%s, pid %d", q->comm, (int)q->pid);
@@ -547,12 +610,15 @@ static void traced_release(struct walk *w, struct story_step *st,
 		if (!strncmp(p, "inferred: ", 10))
 			p += 10;
 		snprintf(was, sizeof(was), "%s", p);
-		if (h == H_FALLBACK && strcmp(path, "io_fallback_req_func"))
-			/* the fallback work queued the fput, and is gone
-			 * from the stack by the time delayed_fput runs */
+		if (h != H_DELAYED && !strcmp(path, "delayed_fput"))
+			/* the work that dropped the reference queued the
+			 * fput, and is gone from the stack by the time
+			 * delayed_fput runs */
 			snprintf(hs->why, sizeof(hs->why), "the kernel's trace "
-				 "shows it: %s; the io_uring fallback before it "
-				 "is inferred: %s", sent, was);
+				 "shows it: %s; the %s before it is inferred: "
+				 "%s", sent, h == H_FALLBACK ? "io_uring "
+				 "fallback" : h == H_UNIX_GC ? "unix garbage "
+				 "collector" : story_holder_name(h), was);
 		else
 			snprintf(hs->why, sizeof(hs->why), "the kernel's trace "
 				 "shows it: %s (and lagfs's events: %s)", sent,
@@ -602,7 +668,48 @@ static const char *const mark_words[KT_MARK_N] = {
 	[KT_URING_TASK_ADD] = "io_uring queues task work for the child's "
 			      "ring, in %s",
 	[KT_URING_TW_RUN] = "io_uring task work runs in %s",
+	[KT_RING_EXIT_WORK] = "io_uring begins to tear the child's ring "
+			      "down: io_ring_exit_work runs in %s",
+	[KT_UNIX_GC] = "the unix garbage collector runs (__unix_gc), in %s",
 };
+
+/* The mark that shows a keeper's work, and the holder it shows. */
+static const struct { int mark, holds, then; const char *fn; } shown_by[] = {
+	{ KT_RING_EXIT_WORK, H_RING, H_RING_TEARDOWN, "io_ring_exit_work" },
+	{ KT_UNIX_GC, H_SCM, H_UNIX_GC, "__unix_gc" },
+};
+
+/* A ring's teardown or the collector, seen where lagfs's events and the
+ * probe could only infer it. */
+static void shown_holder(struct walk *w, struct story_step *st,
+			 const struct ktrace_mark *m, const char *task)
+{
+	struct story_step *hs;
+
+	for (size_t i = 0; i < ARRAY_SIZE(shown_by); i++) {
+		if (m->kind != shown_by[i].mark || w->shown ||
+		    (w->holder != shown_by[i].holds &&
+		     w->holder != shown_by[i].then) ||
+		    released_by(w, st->t_ns))
+			continue;
+		w->shown = true;
+		if (w->holder == shown_by[i].holds) {
+			hold(w, st, shown_by[i].then, "the kernel's trace shows "
+			     "it: %s runs in %s", shown_by[i].fn, task);
+			hs = st;
+		} else {
+			/* inferred before, at the reap: now seen */
+			hs = &w->s->step[w->holder_step];
+			snprintf(hs->why, sizeof(hs->why), "the kernel's trace "
+				 "shows it: %s runs in %s, %.3f ms later",
+				 shown_by[i].fn, task,
+				 msd(st->t_ns - hs->t_ns));
+			hs->inferred = false;
+		}
+		snprintf(hs->who, sizeof(hs->who), "%s, pid %d", m->comm,
+			 (int)m->pid);
+	}
+}
 
 static void trace_mark_step(struct walk *w, struct story_step *st,
 			    const struct ktrace_mark *m)
@@ -612,6 +719,7 @@ static void trace_mark_step(struct walk *w, struct story_step *st,
 	task_words(w, m->comm, m->pid, task, sizeof(task));
 	if (m->kind != KT_URING_COMPLETE) {
 		say(st, "kernel", mark_words[m->kind], task);
+		shown_holder(w, st, m, task);
 		return;
 	}
 	say(st, "kernel", "io_uring completes the child's request (result "
@@ -626,7 +734,15 @@ static void lagrace_step(struct walk *w, struct story_step *st)
 
 	switch (st->kind) {
 	case K_MOUNTED:
-		say(st, "lagfs", "is mounted afresh for this iteration");
+		if (r->fs == FS_TMPFS)
+			say(st, "lagrace", "mounts a fresh tmpfs for this "
+			    "iteration (no filesystem events)");
+		else if (r->fs == FS_DIR)
+			say(st, "lagrace", "bind-mounts its directory in "
+			    "--fs-dir for this iteration (no filesystem "
+			    "events)");
+		else
+			say(st, "lagfs", "is mounted afresh for this iteration");
 		break;
 	case K_FORK:
 		say(st, "lagrace", "forked the child (pid %d)", (int)r->child);
@@ -634,6 +750,7 @@ static void lagrace_step(struct walk *w, struct story_step *st)
 	case K_CUE:
 		say(st, "lagrace", "tells the child to close its files");
 		break;
+	case K_READY: step_ready(w, st); break;
 	case K_KILL: step_kill(w, st); break;
 	case K_HOLD_RELEASED: hold_released(w, st); break;
 	case K_REAP:
@@ -693,6 +810,7 @@ void story_build(const struct iter_result *r, enum mitigation m,
 	add(s, K_MOUNTED, r->t_mounted, r, -1);
 	add(s, K_FORK, r->t_fork, r, -1);
 	add(s, K_CUE, r->t_cue, r, -1);
+	add(s, K_READY, r->t_ready, r, -1);
 	add(s, K_KILL, r->t_kill, r, -1);
 	add(s, K_HOLD_RELEASED, r->t_hold_released, r, -1);
 	add(s, K_REAP, r->t_reap, r, -1);

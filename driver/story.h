@@ -25,6 +25,14 @@
  *   delayed_fput (inferred)   answered after the reap, RELEASE later
  *   kernel deferred work (inferred)   other ways of the RELEASE coming
  *                      after the reap while the mount was busy
+ *   an io_uring ring's registered files   from the child's close of a
+ *                      file it registered (iter_result.keeper)
+ *   io_uring ring teardown (inferred)   from the reap, while the mount
+ *                      is busy: the dying child closed the ring, whose
+ *                      teardown runs in a work queue
+ *   a message in flight on a unix socket   from the child's close of a
+ *                      file it sent in a reference cycle
+ *   the unix garbage collector (inferred)   from the reap, while busy
  *   nobody             from the RELEASE, or the MNT_EXPIRE probe that
  *                      found the mount free, whichever came first
  *   unknown            lagfs never saw the RELEASE
@@ -50,7 +58,8 @@
 #include "race.h"
 
 enum holder { H_SAME = -1, H_CHILD, H_DYING, H_IN_FLIGHT, H_EXIT,
-	      H_FALLBACK, H_DELAYED, H_DEFERRED, H_NOBODY, H_UNKNOWN, H_N };
+	      H_FALLBACK, H_DELAYED, H_DEFERRED, H_NOBODY, H_UNKNOWN,
+	      H_RING, H_RING_TEARDOWN, H_SCM, H_UNIX_GC, H_N };
 
 #define STORY_MAX (ITER_MAX_EV + 16 + KT_MAX_REQ + KT_MAX_MARKS)
 

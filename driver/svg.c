@@ -501,7 +501,9 @@ static const char *holder_color(int h)
 		[H_IN_FLIGHT] = C_WORKER, [H_EXIT] = "#8c6d31",
 		[H_FALLBACK] = C_RELEASE, [H_DELAYED] = C_RELEASE,
 		[H_DEFERRED] = C_RELEASE, [H_NOBODY] = C_NOBODY,
-		[H_UNKNOWN] = "#e4e4e4",
+		[H_UNKNOWN] = "#e4e4e4", [H_RING] = C_WORKER,
+		[H_SCM] = C_WORKER, [H_RING_TEARDOWN] = C_RELEASE,
+		[H_UNIX_GC] = C_RELEASE,
 	};
 
 	return h >= 0 && h < H_N ? c[h] : "#e4e4e4";

@@ -17,22 +17,28 @@ static const struct { const char *name; enum trace_rec_kind kind; } events[] = {
 	{ "io_uring_task_add", TR_URING_TASK_ADD },
 	{ "io_uring_task_work_run", TR_URING_TW_RUN },
 	{ "io_uring_complete", TR_URING_COMPLETE },
+	{ "workqueue_execute_start", TR_WORK },
 };
+
+/* The name at p, up to one of stop, into dst: false if none or too long. */
+static bool name_at(const char *p, const char *stop, char *dst, size_t cap)
+{
+	size_t len = strcspn(p, stop);
+
+	if (!len || len >= cap)
+		return false;
+	memcpy(dst, p, len);
+	dst[len] = '\0';
+	return true;
+}
 
 /* " => fuse_file_put+0x12/0x80 [fuse]" */
 static int frame(const char *p, struct trace_rec *r)
 {
-	size_t len;
-
 	p += strspn(p, " ");
-	if (strncmp(p, "=> ", 3))
+	if (strncmp(p, "=> ", 3) ||
+	    !name_at(p + 3, "+ ", r->frame, sizeof(r->frame)))
 		return TR_NONE;
-	p += 3;
-	len = strcspn(p, "+ ");
-	if (!len || len >= sizeof(r->frame))
-		return TR_NONE;
-	memcpy(r->frame, p, len);
-	r->frame[len] = '\0';
 	return r->kind = TR_FRAME;
 }
 
@@ -119,9 +125,21 @@ static int uring(const char *body, int kind, struct trace_rec *r)
 	return kind;
 }
 
+/* "work struct ffff888102de3c10: function io_ring_exit_work" */
+static int work(const char *body, struct trace_rec *r)
+{
+	const char *f = strstr(body, "function ");
+
+	if (!after(body, "work struct ", 16, &r->work) || !f ||
+	    !name_at(f + 9, " ", r->func, sizeof(r->func)))
+		return TR_NONE;
+	return TR_WORK;
+}
+
 static int body_of(int kind, const char *body, struct trace_rec *r)
 {
 	switch (kind) {
+	case TR_WORK: return work(body, r);
 	case TR_FUSE_SEND: return fuse_send(body, r);
 	case TR_KPROBE_RELEASE: return kprobe(body, r);
 	case TR_EXIT: return proc_exit(body, r);

@@ -29,6 +29,7 @@ enum trace_rec_kind {
 	TR_URING_TASK_ADD,
 	TR_URING_TW_RUN,
 	TR_URING_COMPLETE,
+	TR_WORK,           /* workqueue/workqueue_execute_start */
 	TR_STACK,          /* "<stack trace>": frames follow */
 	TR_FRAME,          /* " => frame" */
 };
@@ -51,6 +52,8 @@ struct trace_rec {
 	int32_t res;                 /* io_uring_complete: the result */
 	int32_t exit_pid;            /* sched_process_exit: who exits */
 	char exit_comm[KT_COMM_LEN];
+	uint64_t work;               /* TR_WORK: the work item, as printed */
+	char func[32];               /* TR_WORK: its function */
 	char frame[128];             /* TR_FRAME, without offset and module */
 };
 

@@ -28,6 +28,8 @@ struct trace_kept {
  * event; it comes from the task whose request it interrupts, which lagfs
  * logs already.) */
 #define FUSE_OPS "opcode == 18 || opcode == 25"
+/* An io_ring_ctx's size, at most: its exit work item lies inside it. */
+#define RING_CTX_MAX 8192u
 
 /* On kernels without fuse events: the function whose final put sends
  * the RELEASE. Its struct fuse_file starts with the mount (whose struct
@@ -133,6 +135,42 @@ static void enable_uring(struct trace_session *t, const char *comm)
 	}
 }
 
+/* The work items that put the files of the family's members: "function
+ * == ADDR || ..." from /proc/kallsyms (root's: real addresses), or "". */
+static void work_filter(char *f, size_t cap)
+{
+	static const char *const fn[] = { "io_ring_exit_work", "__unix_gc" };
+	FILE *ks = fopen("/proc/kallsyms", "re");
+	char line[256], name[128], type;
+	unsigned long long addr;
+	size_t n = 0;
+
+	f[0] = '\0';
+	while (ks && fgets(line, sizeof(line), ks))
+		for (size_t i = 0; i < ARRAY_SIZE(fn); i++)
+			if (sscanf(line, "%llx %c %127s", &addr, &type, name) == 3
+			    && addr && !strcmp(name, fn[i]) && n < cap)
+				n += (size_t)snprintf(f + n, cap - n, "%sfunction "
+						      "== 0x%llx", n ? " || " : "",
+						      addr);
+	if (ks)
+		fclose(ks);
+	if (n >= cap)
+		f[0] = '\0';
+}
+
+/* Those work items as they start; without workqueue events, none. */
+static void enable_work(struct trace_session *t)
+{
+	char f[200];
+
+	work_filter(f, sizeof(f));
+	if (f[0] && tracefs_write(t->inst, "events/workqueue/"
+				  "workqueue_execute_start/filter", f) == 0)
+		tracefs_write(t->inst, "events/workqueue/"
+			      "workqueue_execute_start/enable", "1");
+}
+
 static int configure(struct trace_session *t)
 {
 	char comm[17] = "", f[200], ev[128];
@@ -167,6 +205,7 @@ static int configure(struct trace_session *t)
 	    set(t, "events/sched/sched_process_exit/enable", "1"))
 		return -1;
 	enable_uring(t, comm);
+	enable_work(t);
 	return 0;
 }
 
@@ -501,6 +540,14 @@ static int mark_kind(const struct trace_rec *k, const struct iter_result *r,
 	case TR_URING_TW_RUN:
 		return k->pid == r->child || childs_worker(k->comm, worker)
 		       ? KT_URING_TW_RUN : -1;
+	case TR_WORK:
+		/* the exit work item lies inside the ring's context */
+		if (!strcmp(k->func, "io_ring_exit_work"))
+			return ring && k->work >= ring &&
+			       k->work - ring < RING_CTX_MAX ? KT_RING_EXIT_WORK
+			       : -1;
+		return !strcmp(k->func, "__unix_gc") && r->t_kill &&
+		       k->t_ns >= r->t_kill ? KT_UNIX_GC : -1;
 	default:
 		return -1;
 	}

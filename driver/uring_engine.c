@@ -2,7 +2,7 @@
  * uring engine: qd reads (or writes) in flight through one io_uring, spread
  * round-robin over the files at distinct offsets, each with IOSQE_ASYNC if
  * asked. Every completion is resubmitted in its place at once, so IO stays
- * in flight until the child is killed. A failed completion (EINTR when the
+ * in flight until the child is killed. --sqpoll: an SQPOLL ring. A failed completion (EINTR when the
  * filesystem answers an interrupt) is counted, not fatal.
  */
 #include <errno.h>
@@ -168,7 +168,8 @@ static int uring_run(const struct engine_opts *o)
 		fprintf(stderr, "lagrace: uring engine: %s\n", strerror(ENOMEM));
 	if (!fds || uring_prepare(o, fds, io, &nbuf) < 0)
 		goto out;
-	ret = io_uring_queue_init(o->qd, &ring, 0);
+	ret = io_uring_queue_init(o->qd, &ring, o->sqpoll ? IORING_SETUP_SQPOLL
+							  : 0);
 	if (ret < 0) {
 		uring_fail("io_uring_queue_init", -ret);
 		goto out;
@@ -189,4 +190,5 @@ const struct engine_ops engine_uring = {
 	.help = "io_uring reads/writes, qd in flight (IOSQE_ASYNC with --async)",
 	.run = uring_run,
 	.closes_in_flight = true,
+	.takes_sqpoll = true,
 };

@@ -30,6 +30,8 @@
 #include "../../driver/aio_engine.c"
 #include "../../driver/sync_engine.c"
 #include "../../driver/mixed_engine.c"
+#include "../../driver/fixed_file_engine.c"
+#include "../../driver/scm_rights_engine.c"
 #include "../../driver/command_engine.c"
 #include "clock.h"
 

@@ -26,6 +26,17 @@ bad() {
 }
 
 bad "unknown engine" "unknown engine 'nope'" --engine nope
+bad "--sqpoll without io_uring" "--sqpoll: engine 'sync' has no io_uring" --engine sync --sqpoll
+bad "--fs tmpfs with a hold" "--fs tmpfs: scenario 'async-dio' needs lagfs's holds" --fs tmpfs
+bad "--fs tmpfs with exit-punt" "--fs tmpfs: scenario 'exit-punt' needs lagfs's holds" --scenario exit-punt --fs tmpfs
+bad "--fs tmpfs with chance" "--fs tmpfs: engine 'mixed' needs lagfs's events" --scenario chance --fs tmpfs
+bad "unknown --fs" "unknown filesystem 'ext4'" --scenario uring-fixed-file --fs ext4
+bad "--fs-dir that is not there" "--fs-dir /nonexistent: No such file" --scenario uring-fixed-file --fs-dir /nonexistent
+bad "--fs-dir of a file" "--fs-dir /etc/passwd: Not a directory" --scenario uring-fixed-file --fs-dir /etc/passwd
+bad "--fs and --fs-dir" "--fs and --fs-dir exclude each other" --scenario uring-fixed-file --fs tmpfs --fs-dir /tmp
+bad "--fs tmpfs --mitigate wait-release" "--fs tmpfs: --mitigate wait-release waits for lagfs's release events" --scenario uring-fixed-file --fs tmpfs --mitigate wait-release
+bad "--fs-dir --mitigate lazy" "--fs-dir: --mitigate lazy waits for lagfs's release events" --scenario uring-fixed-file --fs-dir /tmp --mitigate lazy
+bad "--fs tmpfs --trace" "--fs tmpfs: --trace records FUSE requests" --scenario uring-fixed-file --fs tmpfs --trace
 bad "unknown mitigation" "unknown mitigation 'nope'" --mitigate nope
 bad "unknown scenario" "unknown scenario 'nope'" --scenario nope
 bad "unknown --expect" "--expect 'maybe'" --expect maybe

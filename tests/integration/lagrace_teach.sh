@@ -47,7 +47,7 @@ ok "sync: no late release" grep -q '^late release 0/1' "$T/sync"
 
 "$LAGRACE" matrix --iterations 3 >"$T/matrix" 2>&1
 check "matrix runs every combination and exits 0" $?
-ok "it prints a table of 13 combinations" test "$(grep -c '^| [a-z].*`lagrace' "$T/matrix")" = 13
+ok "it prints a table of 16 combinations" test "$(grep -c '^| [a-z].*`lagrace' "$T/matrix")" = 16
 ok "async DIO hits every time" grep -q '^| io_uring, O_DIRECT (async DIO) | 3/3 | 3/3 |' "$T/matrix"
 ok "exit-punt hits every time" grep -q '^| io_uring, direct_io, IOSQE_ASYNC, no async DIO (exit-punt) | 3/3 | 3/3 |' "$T/matrix"
 ok "pread never hits" grep -q '^| pread, O_DIRECT | 0/3 | 0/3 |' "$T/matrix"
@@ -58,11 +58,11 @@ ok "each row names the command that reproduces it" grep -qF '`lagrace --scenario
 # command says so.
 "$LAGRACE" matrix --iterations 2 --jobs 2 --seed 7 --limit 3s >"$T/matrix2" 2>&1
 check "matrix --iterations 2 --jobs 2 --seed 7 --limit 3s exits 0" $?
-ok "  ... a table of 13 rows, each command with those options" \
-	test "$(grep -c '^| [a-z].*`lagrace .* --jobs 2 --seed 7 --limit 3s`' "$T/matrix2")" = 13
+ok "  ... a table of 16 rows, each command with those options" \
+	test "$(grep -c '^| [a-z].*`lagrace .* --jobs 2 --seed 7 --limit 3s`' "$T/matrix2")" = 16
 ok "  ... async DIO hits in 2/2" grep -q '^| io_uring, O_DIRECT (async DIO) | 2/2 | 2/2 |' "$T/matrix2"
 ok "  ... 2 iterations per row, it says" grep -q ', 2 iterations per row' "$T/matrix2"
-[ "$(grep -c '^| [a-z]' "$T/matrix2")" = 13 ] || sed 's/^/# /' "$T/matrix2"
+[ "$(grep -c '^| [a-z]' "$T/matrix2")" = 16 ] || sed 's/^/# /' "$T/matrix2"
 "$LAGRACE" matrix --bogus >/dev/null 2>"$T/err"
 ok "matrix with a bad option exits 2 with one line" \
 	test $? = 2 -a "$(wc -l <"$T/err")" = 1

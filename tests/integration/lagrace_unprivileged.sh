@@ -2,7 +2,8 @@
 # lagrace run by an ordinary user (as root: "nobody") reproduces the race
 # both ways an ordinary user can mount: as root of its own user + mount
 # namespace (the default), and through the setuid fusermount3
-# (--fusermount). So does a workload of its own (-- CMD) whose readers are
+# (--fusermount), and runs the family on --fs tmpfs and --fs-dir in its
+# namespace. So does a workload of its own (-- CMD) whose readers are
 # grandchildren in sessions of their own: in a PID namespace (in the user
 # namespace), and through fusermount3, where there is none and lagrace,
 # their subreaper, kills and reaps them all. Nothing is left behind.
@@ -55,6 +56,19 @@ if as_user unshare -Urm true 2>/dev/null; then
 		"$([ "$RC" -eq 0 ]; echo $?)"
 	[ "$RC" -eq 0 ] || { echo "# exit status $RC"; show nscmd; }
 	clean_after "-- CMD in a user namespace"
+	# The family on a tmpfs and on a directory of the user's, mounted in
+	# the user's own namespace.
+	lr tmpfs --scenario uring-fixed-file --fs tmpfs --iterations 3 --expect race --json "$T/u/tmpfs.json"
+	check "--fs tmpfs in a user namespace: --expect race exits 0" "$([ "$RC" -eq 0 ]; echo $?)"
+	[ "$RC" -eq 0 ] || { echo "# exit status $RC"; show tmpfs; }
+	mkdir -p "$T/u/dir"
+	[ "$(id -u)" -ne 0 ] || chown nobody "$T/u/dir"
+	lr dir --scenario uring-fixed-file --fs-dir "$T/u/dir" --iterations 3 --expect race --json "$T/u/dir.json"
+	check "--fs-dir in a user namespace: --expect race exits 0" "$([ "$RC" -eq 0 ]; echo $?)"
+	[ "$RC" -eq 0 ] || { echo "# exit status $RC"; show dir; }
+	ok "--fs-dir: nothing of lagrace's left in the user's directory" \
+		test -z "$(ls -A "$T/u/dir")"
+	clean_after "--fs tmpfs, --fs-dir in a user namespace"
 else
 	skip "unprivileged user namespaces are disabled here"
 fi

@@ -516,4 +516,102 @@ TEST(story_survives_the_json_document)
 	json_object_put(o);
 }
 
+/* ---- the family: a ring's teardown, the unix garbage collector -------- */
+
+TEST(parse_workqueue_execute_start)
+{
+	struct trace_rec r;
+
+	ASSERT_EQ(TR_WORK, trace_line_parse("   kworker/u8:24-3553    [000] "
+		".....  7378.719100: workqueue_execute_start: work struct "
+		"ffff888102de3c10: function io_ring_exit_work", &r));
+	EXPECT_STREQ("kworker/u8:24", r.comm);
+	EXPECT_EQ(0xffff888102de3c10ull, r.work);
+	EXPECT_STREQ("io_ring_exit_work", r.func);
+	EXPECT_EQ(TR_NONE, trace_line_parse("   kworker/u8:24-3553    [000] "
+		".....  7378.719100: workqueue_execute_start: work struct "
+		"ffff888102de3c10", &r));
+}
+
+/* uring-fixed-file's iteration on 6.18, as recorded (times moved to the
+ * async-dio iteration's): the child's ring, its exit work (inside the
+ * ring's context), another ring's, and the unix collector. */
+static const char trace_family[] =
+"         lagrace-15577   [001] .....  7378.702000: io_uring_create: ring ffff888102de3800, fd 8 sq size 1, cq size 2, flags 0x0\n"
+"         lagrace-15577   [001] .....  7378.718857: sched_process_exit: comm=lagrace pid=15577 prio=120 group_dead=true\n"
+"   kworker/u8:24-3553    [000] .....  7378.719300: workqueue_execute_start: work struct ffff888102de3c10: function io_ring_exit_work\n"
+"   kworker/u8:24-3553    [000] .....  7378.719400: workqueue_execute_start: work struct ffff888102df9c10: function io_ring_exit_work\n"
+"   kworker/u8:30-3720    [001] .....  7378.719500: workqueue_execute_start: work struct ffffffff8320e9a0: function __unix_gc\n"
+"     kworker/1:0-12257   [001] ...2.  7378.732121: fuse_request_send: connection 40 req 16 opcode 18 (FUSE_RELEASE) len 64 \n"
+"     kworker/1:0-12257   [001] ...2.  7378.732141: <stack trace>\n"
+DELAYED_FRAMES
+" => ret_from_fork_asm\n";
+
+static struct trace_session ts_family;
+
+/* async_dio()'s times, as uring-fixed-file: no IO, the child's close
+ * before the kill */
+static void fixed_file(struct iter_result *r)
+{
+	static const struct iter_ev ev[] = {
+		EV(-760, LAG_EV_OPEN, CHILD, "", ""),
+		EV(-300, LAG_EV_FLUSH, CHILD, "", ""),
+		EV(13900, LAG_EV_RELEASE, 0, "", ""),
+	};
+	static const uint32_t unique[] = { 2, 12, 16 };
+
+	async_dio(r);
+	r->t_hold_released = 0;
+	r->hold_why = HOLD_NOT;
+	r->t_ready = T(-100);
+	r->keeper = KEEPER_URING_FIXED;
+	r->n_ev = 3;
+	memset(r->ev, 0, sizeof(r->ev));
+	memcpy(r->ev, ev, sizeof(ev));
+	memcpy(r->ev_unique, unique, sizeof(unique));
+}
+
+/* it: fixed_file() with the kernel's record of trace_family */
+static void family_joined(void)
+{
+	trace_session_replay(&ts_family, KT_SRC_TRACEPOINT, 1, trace_family);
+	fixed_file(&it);
+	trace_session_join(&ts_family, &it);
+}
+
+TEST(join_the_rings_teardown_and_the_collector)
+{
+	/* the exit, this ring's exit work (not the other ring's), the
+	 * collector after the kill */
+	static const int want[] = { KT_EXIT, KT_RING_EXIT_WORK, KT_UNIX_GC };
+
+	family_joined();
+	ASSERT_EQ((int)ARRAY_SIZE(want), it.trace.n_marks);
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
+		EXPECT_EQ(want[i], it.trace.mark[i].kind);
+	EXPECT_EQ(T(800), (int64_t)it.trace.mark[1].t_ns);
+	EXPECT_STREQ("kworker/u8:24", it.trace.mark[1].comm);
+}
+
+TEST(story_shows_the_rings_teardown)
+{
+	const struct story_step *k;
+
+	family_joined();
+	story_build(&it, MIT_NONE, &st);
+	EXPECT_STREQ("the child|an io_uring ring's registered files|io_uring "
+		     "ring teardown|nobody|", holders(&st));
+	k = step_with(&st, "io_ring_exit_work runs in kworker/u8:24");
+	ASSERT_TRUE(k != NULL);
+	/* the exit work came after the reap (+0.62 ms): the probe's holder,
+	 * inferred there, is now shown */
+	for (int i = 0; i < st.n; i++)
+		if (st.step[i].holder == H_RING_TEARDOWN) {
+			EXPECT_FALSE(st.step[i].inferred);
+			EXPECT_IN("the kernel's trace shows it: io_ring_exit_work "
+				  "runs in kworker/u8:24 (pid 3553)",
+				  st.step[i].why);
+		}
+}
+
 TEST_HARNESS_MAIN
