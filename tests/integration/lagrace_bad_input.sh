@@ -35,6 +35,7 @@ bad "--fs-dir that is not there" "--fs-dir /nonexistent: No such file" --scenari
 bad "--fs-dir of a file" "--fs-dir /etc/passwd: Not a directory" --scenario uring-fixed-file --fs-dir /etc/passwd
 bad "--fs and --fs-dir" "--fs and --fs-dir exclude each other" --scenario uring-fixed-file --fs tmpfs --fs-dir /tmp
 bad "--fs tmpfs --mitigate wait-release" "--fs tmpfs: --mitigate wait-release waits for lagfs's release events" --scenario uring-fixed-file --fs tmpfs --mitigate wait-release
+bad "--fs tmpfs with -- CMD" "--fs tmpfs: the family's scenarios only" --fs tmpfs --kill-after 10ms -- /bin/true
 bad "--fs-dir --mitigate lazy" "--fs-dir: --mitigate lazy waits for lagfs's release events" --scenario uring-fixed-file --fs-dir /tmp --mitigate lazy
 bad "--fs tmpfs --trace" "--fs tmpfs: --trace records FUSE requests" --scenario uring-fixed-file --fs tmpfs --trace
 bad "unknown mitigation" "unknown mitigation 'nope'" --mitigate nope
