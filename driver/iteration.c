@@ -512,9 +512,11 @@ static void cpu_so_far(struct iter *it, struct iter_result *r)
 	struct proc_stat ps;
 
 	if (getrusage(RUSAGE_SELF, &self) == 0 &&
-	    getrusage(RUSAGE_CHILDREN, &kids) == 0)
+	    getrusage(RUSAGE_CHILDREN, &kids) == 0) {
+		r->child_cpu_us = tv_us(kids.ru_utime) + tv_us(kids.ru_stime);
 		r->lane_cpu_us = tv_us(self.ru_utime) + tv_us(self.ru_stime) +
-				 tv_us(kids.ru_utime) + tv_us(kids.ru_stime);
+				 r->child_cpu_us;
+	}
 	/* lagfs runs on until the lane ends: ask /proc. */
 	if (it->lp->pid > 0 && proc_stat_read(it->lp->pid, &ps) == 0)
 		r->lagfs_cpu_us = ps.cpu_us;

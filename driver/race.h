@@ -165,8 +165,9 @@ struct iter_result {
 	uint64_t lateness_ns;          /* release after the reap */
 	char io_how[16];
 	/* CPU so far, for the cost per iteration: the lane with its reaped
-	 * children (the workloads), and its lagfs */
-	uint64_t lane_cpu_us, lagfs_cpu_us;
+	 * children (the workloads), of which the children alone, and its
+	 * lagfs */
+	uint64_t lane_cpu_us, child_cpu_us, lagfs_cpu_us;
 	/* the child's files and their events, in time order */
 	uint16_t n_ev, ev_dropped;     /* kept; left out (too many) */
 	uint8_t n_files;

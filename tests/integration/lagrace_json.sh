@@ -43,6 +43,10 @@ J=$T/stdout.out
 py "run.argv is the command line" "$J" \
 	"d['run']['argv'] == ['$LR', '--iterations', '2', '--json', '-', '--seed', '7']"
 py "run.seed is 7" "$J" 'd["run"]["seed"] == 7'
+# Where lagrace's CPU goes: the workloads it forked apart from the lanes.
+py "cpu_ms_per_iteration: lagrace is main + lanes + children, each > 0" "$J" \
+	'(lambda c: all(c[k] > 0 for k in ("main", "lanes", "children")) and
+	 abs(c["main"] + c["lanes"] + c["children"] - c["lagrace"]) < 1e-6)(d["summary"]["cpu_ms_per_iteration"])'
 py "run.version is lagrace --version's" "$J" \
 	"'lagrace ' + d['run']['version'] == '$("$LR" --version)'"
 py "run.kernel is the release" "$J" "d['run']['kernel'] == '$(uname -r)'"
