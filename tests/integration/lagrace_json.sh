@@ -49,7 +49,11 @@ check "--jobs auto: exit 0" "$([ "$RC" -eq 0 ]; echo $?)"
 want_jobs=$(( $(nproc) * 12 > 64 ? 64 : $(nproc) * 12 ))
 py "--jobs auto: run.jobs is 12 per CPU ($want_jobs)" "$T/auto.json" \
 	"d['run']['jobs'] == $want_jobs"
-# Where lagrace's CPU goes: the workloads it forked apart from the lanes.
+# Where lagrace's CPU goes: the workloads it forked apart from the lanes;
+# lagfs's to the microsecond, not in clock ticks (2 iterations of it take
+# less than one).
+py "cpu_ms_per_iteration: lagfs > 0 after 2 iterations" "$J" \
+	'd["summary"]["cpu_ms_per_iteration"]["lagfs"] > 0'
 py "cpu_ms_per_iteration: lagrace is main + lanes + children, each > 0" "$J" \
 	'(lambda c: all(c[k] > 0 for k in ("main", "lanes", "children")) and
 	 abs(c["main"] + c["lanes"] + c["children"] - c["lagrace"]) < 1e-6)(d["summary"]["cpu_ms_per_iteration"])'
