@@ -194,7 +194,7 @@ static void release_hold(struct iter *it, enum hold_why why)
 	it->hold_released = true;
 	it->r->t_hold_released = lag_now_ns();
 	it->r->hold_why = (uint8_t)why;
-	if (lagfs_control(it->lp->sock, "release", reply, sizeof(reply)) < 0)
+	if (lagfs_proc_control(it->lp, "release", reply, sizeof(reply)) < 0)
 		fail(it, "control: %s", reply);
 }
 
