@@ -194,6 +194,11 @@ $(COMMON_LIB) $(LAGFS_LIB) $(DRIVER_LIB):
 $(B)/lagfs: $(B)/fusefs/main.o $(LAGFS_LIB) $(COMMON_LIB)
 	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Every symbol bound at start: each iteration's forked child calls
+# functions the parent never did (the engines'), and lazy binding then
+# looked them up again in every child and wrote the GOT, a copy-on-write
+# fault each time (perf, issue 17).
+$(B)/lagrace: override LDFLAGS += -Wl,-z,now
 $(B)/lagrace: $(B)/driver/main.o $(DRIVER_LIB) $(COMMON_LIB)
 	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

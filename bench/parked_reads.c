@@ -10,9 +10,16 @@
  * delay_ns counts from that same moment, so lateness = completion delay_ns
  * - the park event's planned delay_ns.
  *
- *   parked_reads [-n N] [-d DELAY_MS] [-f FILES] MOUNTDIR BACKINGDIR LOGFILE
- *                LAGFS_PID
- *   defaults:     -n 10000  -d 200       -f 100
+ *   parked_reads [-n N] [-d DELAY_MS] [-j JITTER_MS] [-f FILES] MOUNTDIR
+ *                BACKINGDIR LOGFILE LAGFS_PID
+ *   defaults:     -n 10000  -d 200  -j 0  -f 100
+ *
+ * JITTER_MS is the mount's rule's jitter= (the deadlines then spread over
+ * it). LOGFILE "-" is the plain mode, for any FUSE daemon (LAGFS_PID is
+ * its pid) without delays: the same N reads at once, and one line
+ * "parked_reads_plain n=N wall_ms=W rate_per_s=R daemon_cpu_ms=C", R the
+ * reads answered per second from the first submission to the last
+ * completion.
  *
  * The files (parked-NNNNN.dat) are created in BACKINGDIR directly, so
  * lagfs's page cache plays no part; they are opened through MOUNTDIR with
@@ -43,6 +50,8 @@
  *                         the submission to the last completion
  *   defer_taskrun         1 if the rings run completions only when this
  *                         program waits (see init_ring)
+ *   answer_rate_per_s     pairs answered per second from the first
+ *                         deadline to the last completion event
  * Exit status 1 if a read failed or fewer than N park/completion pairs were
  * found in the log, 2 for bad usage.
  */
@@ -72,7 +81,7 @@
 
 struct opts {
 	unsigned long n, files;
-	uint64_t delay_ns;
+	uint64_t delay_ns, jitter_ns;
 	const char *mnt, *back, *log;
 	long pid;
 };
@@ -98,6 +107,7 @@ struct log_tail {
 	size_t len, cap;
 	struct lag_event *ev;
 	uint64_t since_ns;	/* ignore events before this (an older run) */
+	uint64_t jitter_ns;	/* a park plans delay_ns + [0, jitter_ns] */
 	struct recs parks, dones;
 	unsigned long bad_lines, other_delay, not_delay, bad_result;
 	int64_t other_delay_ns;
@@ -107,11 +117,13 @@ __attribute__((noreturn))
 static void usage(const char *argv0)
 {
 	fprintf(stderr,
-		"usage: %s [-n N] [-d DELAY_MS] [-f FILES] MOUNTDIR BACKINGDIR "
-		"LOGFILE LAGFS_PID\n"
+		"usage: %s [-n N] [-d DELAY_MS] [-j JITTER_MS] [-f FILES] "
+		"MOUNTDIR BACKINGDIR LOGFILE|- PID\n"
 		"  N reads (default 10000) over FILES files (default 100); "
 		"DELAY_MS (default 200)\n"
-		"  is the delay the mount's read rule plans\n", argv0);
+		"  and JITTER_MS (default 0) are what the mount's read rule "
+		"plans; LOGFILE -: any\n"
+		"  FUSE daemon, no delays, only the rate\n", argv0);
 	exit(2);
 }
 
@@ -134,13 +146,17 @@ static void parse_args(struct opts *o, int argc, char **argv)
 	o->n = 10000;
 	o->files = 100;
 	o->delay_ns = 200 * 1000000ull;
-	while ((c = getopt(argc, argv, "n:d:f:h")) != -1) {
+	o->jitter_ns = 0;
+	while ((c = getopt(argc, argv, "n:d:j:f:h")) != -1) {
 		switch (c) {
 		case 'n':
 			o->n = parse_count(optarg, argv[0]);
 			break;
 		case 'd':
 			o->delay_ns = parse_count(optarg, argv[0]) * 1000000ull;
+			break;
+		case 'j':
+			o->jitter_ns = parse_count(optarg, argv[0]) * 1000000ull;
 			break;
 		case 'f':
 			o->files = parse_count(optarg, argv[0]);
@@ -231,7 +247,8 @@ static void take_event(struct log_tail *lt, const struct lag_event *e,
 	if (e->t_ns < lt->since_ns || !ours(e))
 		return;
 	if (e->kind == LAG_EV_PARK && !strcmp(e->op, "read")) {
-		if (e->delay_ns != (int64_t)want_delay_ns) {
+		if (e->delay_ns < (int64_t)want_delay_ns ||
+		    e->delay_ns > (int64_t)(want_delay_ns + lt->jitter_ns)) {
 			lt->other_delay++;
 			lt->other_delay_ns = e->delay_ns;
 		}
@@ -676,6 +693,67 @@ static void wait_rings(struct run *r, int ms)
 	}
 }
 
+/*
+ * LOGFILE "-": the same reads on any FUSE mount without delays, for the
+ * rate the daemon answers N reads at once (no log to pair, no lateness).
+ */
+static int plain_main(const struct opts *o)
+{
+	struct run r = { 0 };
+	uint64_t deadline;
+	double cpu0, cpu1, wall_ms;
+	int *fds, rc = 0;
+
+	r.bpf = (o->n + o->files - 1) / o->files;
+	fds = xmalloc(o->files * sizeof(*fds));
+	for (unsigned long i = 0; i < o->files; i++)
+		fds[i] = -1;
+	if (posix_memalign((void **)&r.bufs, BLOCK, (size_t)o->n * BLOCK)) {
+		perror("parked_reads: posix_memalign");
+		return 1;
+	}
+	memset(r.bufs, 0, (size_t)o->n * BLOCK);
+	if (make_files(o, r.bpf, fds) < 0 || setup_rings(o, &r) < 0) {
+		remove_files(o, fds);
+		return 1;
+	}
+	cpu0 = proc_cpu_ms(o->pid);
+	if (submit_all(o, &r, fds) < 0) {
+		remove_files(o, fds);
+		return 1;
+	}
+	deadline = r.t_submitted + WAIT_LIMIT_S * 1000000000ull;
+	while (r.done < o->n && lag_now_ns() < deadline) {
+		reap(o, &r);
+		if (r.done < o->n)
+			wait_rings(&r, RUN_POLL_MS);
+	}
+	reap(o, &r);
+	cpu1 = proc_cpu_ms(o->pid);
+	if (r.done < o->n) {
+		fprintf(stderr, "parked_reads: only %lu of %lu reads completed "
+			"within %d s\n", r.done, o->n, WAIT_LIMIT_S);
+		r.errors += o->n - r.done;
+	}
+	wall_ms = (double)(r.t_last_cqe - r.t_submit0) / 1e6;
+	printf("parked_reads_plain n=%lu errors=%lu bad_data=%lu wall_ms=%.1f "
+	       "rate_per_s=%.0f daemon_cpu_ms=%.0f\n", o->n, r.errors,
+	       r.bad_data, wall_ms, r.done && wall_ms > 0 ?
+	       (double)r.done * 1e3 / wall_ms : -1.0,
+	       cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1.0);
+	fflush(stdout);
+	if (r.errors || r.bad_data)
+		rc = 1;
+	for (unsigned k = 0; k < r.nrings; k++)
+		io_uring_queue_exit(&r.rings[k]);
+	free(r.inflight);
+	remove_files(o, fds);
+	free(fds);
+	free(r.rings);
+	free(r.bufs);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -697,6 +775,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	raise_nofile(o.files);
+	if (!strcmp(o.log, "-"))
+		return plain_main(&o);
 	r.bpf = (o.n + o.files - 1) / o.files;
 	fds = xmalloc(o.files * sizeof(*fds));
 	for (unsigned long i = 0; i < o.files; i++)
@@ -715,6 +795,7 @@ int main(int argc, char **argv)
 		remove_files(&o, fds);
 		return 1;
 	}
+	lt.jitter_ns = o.jitter_ns;
 	log_poll(&lt, o.delay_ns); /* skip what came before */
 
 	cpu0 = proc_cpu_ms(o.pid);
@@ -731,7 +812,8 @@ int main(int argc, char **argv)
 	 * would take CPU from lagfs just when its deadlines are due) and /proc
 	 * is sampled every RUN_POLL_MS only.
 	 */
-	deadline = r.t_submitted + o.delay_ns + WAIT_LIMIT_S * 1000000000ull;
+	deadline = r.t_submitted + o.delay_ns + o.jitter_ns +
+		   WAIT_LIMIT_S * 1000000000ull;
 	while (r.done < o.n && lag_now_ns() < deadline) {
 		if (parked_phase)
 			log_poll(&lt, o.delay_ns);
@@ -791,12 +873,13 @@ int main(int argc, char **argv)
 
 	printf("parked_reads n=%lu files=%lu delay_us=%" PRIu64
 	       " pairs=%zu errors=%lu bad_data=%lu early=%lu"
-	       " p50_us=%.1f p99_us=%.1f max_us=%.1f p99_parklog_us=%.1f"
+	       " p50_us=%.0f p99_us=%.0f max_us=%.0f p99_parklog_us=%.0f"
 	       " parked_max=%ld threads=%ld vmrss_kb=%ld"
 	       " threads_at_n=%ld vmrss_kb_at_n=%ld threads_run_max=%ld"
 	       " vmhwm_kb=%ld samples=%lu submit_us=%.0f park_span_us=%.0f"
 	       " all_parked_us=%.0f serve_span_us=%.0f wall_ms=%.1f"
-	       " lagfs_cpu_ms=%.0f self_cpu_ms=%.0f defer_taskrun=%d\n",
+	       " lagfs_cpu_ms=%.0f self_cpu_ms=%.0f defer_taskrun=%d"
+	       " answer_rate_per_s=%.0f\n",
 	       o.n, o.files, o.delay_ns / 1000, res.pairs, r.errors,
 	       r.bad_data, res.early, res.p50, res.p99, res.max, res.log_p99,
 	       res.parked_max, parked_max.threads, parked_max.vmrss_kb,
@@ -807,14 +890,16 @@ int main(int argc, char **argv)
 	       (double)res.serve_span_ns / 1e3,
 	       wall_ms,
 	       cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1.0, self1 - self0,
-	       r.deferred);
-	printf("%lu O_DIRECT io_uring reads over %lu files, delay %.0f ms: "
-	       "reply - deadline p50 %.1f us, p99 %.1f us, max %.1f us "
+	       r.deferred, res.serve_span_ns ? (double)res.pairs * 1e9 /
+						(double)res.serve_span_ns : -1.0);
+	printf("%lu O_DIRECT io_uring reads over %lu files, delay %.0f ms "
+	       "(jitter %.0f ms): reply - deadline p50 %.0f us, p99 %.0f us, "
+	       "max %.0f us "
 	       "(%lu early); up to %ld parked at once; lagfs had %ld threads "
 	       "and %.1f MiB resident while parked (%ld threads at most over "
 	       "the run); %lu errors; %s %.1f ms after submit\n",
-	       o.n, o.files, (double)o.delay_ns / 1e6, res.p50, res.p99,
-	       res.max, res.early, res.parked_max, parked_max.threads,
+	       o.n, o.files, (double)o.delay_ns / 1e6,
+	       (double)o.jitter_ns / 1e6, res.p50, res.p99, res.max, res.early, res.parked_max, parked_max.threads,
 	       (double)parked_max.vmrss_kb / 1024.0, run_max.threads,
 	       r.errors, wall_ms < 0 ? "NOT all done" : "all done",
 	       wall_ms < 0 ? (double)(lag_now_ns() - r.t_submit0) / 1e6 : wall_ms);

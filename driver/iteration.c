@@ -229,7 +229,7 @@ static void release_hold(struct iter *it, enum hold_why why)
 		return; /* nothing held: nothing to say or do */
 	it->r->t_hold_released = lag_now_ns();
 	it->r->hold_why = (uint8_t)why;
-	if (lagfs_control(it->lp->sock, "release", reply, sizeof(reply)) < 0)
+	if (lagfs_proc_control(it->lp, "release", reply, sizeof(reply)) < 0)
 		fail(it, "control: %s", reply);
 }
 
@@ -714,9 +714,11 @@ static void cpu_so_far(struct iter *it, struct iter_result *r)
 	struct proc_stat ps;
 
 	if (getrusage(RUSAGE_SELF, &self) == 0 &&
-	    getrusage(RUSAGE_CHILDREN, &kids) == 0)
+	    getrusage(RUSAGE_CHILDREN, &kids) == 0) {
+		r->child_cpu_us = tv_us(kids.ru_utime) + tv_us(kids.ru_stime);
 		r->lane_cpu_us = tv_us(self.ru_utime) + tv_us(self.ru_stime) +
-				 tv_us(kids.ru_utime) + tv_us(kids.ru_stime);
+				 r->child_cpu_us;
+	}
 	/* lagfs runs on until the lane ends: ask /proc. */
 	if (it->lp->pid > 0 && proc_stat_read(it->lp->pid, &ps) == 0)
 		r->lagfs_cpu_us = ps.cpu_us;

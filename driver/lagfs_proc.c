@@ -253,6 +253,13 @@ void lagfs_proc_stop(struct lagfs_proc *p)
 	lagfs_proc_kill(p);
 }
 
+static void control_close(struct lagfs_proc *p)
+{
+	if (p->ctl_open)
+		close(p->ctl_fd);
+	p->ctl_open = false;
+}
+
 void lagfs_proc_kill(struct lagfs_proc *p)
 {
 	/* Dead already? Keep why, for the report. */
@@ -268,22 +275,26 @@ void lagfs_proc_kill(struct lagfs_proc *p)
 	}
 	event_stream_close(p->events);
 	p->events = NULL;
+	control_close(p);
 }
 
-int lagfs_control(const char *sock, const char *cmd, char *reply,
-		  size_t cap)
+/* A connection to sock, or -1 with why in reply. */
+static int control_connect(const char *sock, char *reply, size_t cap)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	size_t len = 0;
 	int fd;
 
-	snprintf(reply, cap, "error: no answer");
-	if (strlen(sock) >= sizeof(sa.sun_path))
+	if (strlen(sock) >= sizeof(sa.sun_path)) {
+		snprintf(reply, cap, "error: control socket %s: name too long",
+			 sock);
 		return -1;
+	}
 	strcpy(sa.sun_path, sock);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
+	if (fd < 0) {
+		snprintf(reply, cap, "error: socket: %s", strerror(errno));
 		return -1;
+	}
 	/* A signal (the lane being stopped) must not lose the answer. */
 	while (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		if (errno == EINTR)
@@ -293,11 +304,28 @@ int lagfs_control(const char *sock, const char *cmd, char *reply,
 		close(fd);
 		return -1;
 	}
-	if (dprintf(fd, "%s\n", cmd) < 0) {
+	return fd;
+}
+
+/* cmd over fd and its one-line answer: the answer's length, 0 when the
+ * connection failed or ended without one (reply then says why). */
+static size_t control_exchange(int fd, const char *sock, const char *cmd,
+			       char *reply, size_t cap)
+{
+	size_t len = 0, cmd_len = strlen(cmd);
+	char line[512];
+
+	if (cmd_len + 1 >= sizeof(line)) {
+		snprintf(reply, cap, "error: control command too long");
+		return 0;
+	}
+	memcpy(line, cmd, cmd_len);
+	line[cmd_len++] = '\n';
+	/* A connection lagfs dropped must not SIGPIPE us: EPIPE will do. */
+	if (send(fd, line, cmd_len, MSG_NOSIGNAL) != (ssize_t)cmd_len) {
 		snprintf(reply, cap, "error: control socket %s: %s", sock,
 			 strerror(errno));
-		close(fd);
-		return -1;
+		return 0;
 	}
 	while (len + 1 < cap) {
 		ssize_t n = read(fd, reply + len, cap - 1 - len);
@@ -310,12 +338,33 @@ int lagfs_control(const char *sock, const char *cmd, char *reply,
 		if (memchr(reply, '\n', len))
 			break;
 	}
-	close(fd);
-	if (!len) {
+	if (!len)
 		snprintf(reply, cap, "error: no answer from %s", sock);
-		return -1;
+	else
+		reply[len] = '\0';
+	return len;
+}
+
+int lagfs_proc_control(struct lagfs_proc *p, const char *cmd, char *reply,
+		       size_t cap)
+{
+	size_t len = 0;
+
+	snprintf(reply, cap, "error: no answer");
+	/* A kept connection that lagfs dropped gets one new try. */
+	for (int tries = p->ctl_open ? 2 : 1; tries > 0 && !len; tries--) {
+		if (!p->ctl_open) {
+			p->ctl_fd = control_connect(p->sock, reply, cap);
+			if (p->ctl_fd < 0)
+				return -1;
+			p->ctl_open = true;
+		}
+		len = control_exchange(p->ctl_fd, p->sock, cmd, reply, cap);
+		if (!len)
+			control_close(p);
 	}
-	reply[len] = '\0';
+	if (!len)
+		return -1;
 	reply[strcspn(reply, "\n")] = '\0';
 	return strncmp(reply, "ok", 2) == 0 ? 0 : -1;
 }

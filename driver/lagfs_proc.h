@@ -20,6 +20,11 @@ struct lagfs_proc {
 	const char *sock;
 	struct event_stream *events;
 	uint64_t t_ready_ns;       /* its "start" event */
+	/* The connection to its control socket, kept from one command to
+	 * the next: a connect and an accept per iteration were a tenth of
+	 * a millisecond of CPU, lagrace's and lagfs's. */
+	bool ctl_open;
+	int ctl_fd;
 };
 
 /*
@@ -49,9 +54,11 @@ void lagfs_proc_stop(struct lagfs_proc *p);
 /* Kill (SIGKILL) and reap, close the stream. Safe to call twice. */
 void lagfs_proc_kill(struct lagfs_proc *p);
 
-/* One control command; the one-line answer (no newline) in reply.
- * 0 when it starts with "ok", else -1. */
-int lagfs_control(const char *sock, const char *cmd, char *reply,
-		  size_t cap);
+/* One control command over p's connection to its control socket (made
+ * now if there is none, made again once if lagfs dropped it); the
+ * one-line answer (no newline) in reply. 0 when it starts with "ok",
+ * else -1. */
+int lagfs_proc_control(struct lagfs_proc *p, const char *cmd, char *reply,
+		       size_t cap);
 
 #endif

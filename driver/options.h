@@ -33,6 +33,7 @@ enum opt_kind {
 /* race_opt.flags: lagrace matrix takes the option and passes it to every
  * row. */
 #define OPT_MATRIX 1u
+#define OPT_AUTO 2u     /* COUNT: "auto" is also taken, stored as 0 */
 
 struct race_opt {
 	const char *name;              /* --name */

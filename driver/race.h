@@ -197,8 +197,9 @@ struct iter_result {
 	uint8_t fs;                    /* enum fs_kind: not lagfs, no events */
 	uint64_t t_ready;              /* a signals_ready engine's byte came */
 	/* CPU so far, for the cost per iteration: the lane with its reaped
-	 * children (the workloads), and its lagfs */
-	uint64_t lane_cpu_us, lagfs_cpu_us;
+	 * children (the workloads), of which the children alone, and its
+	 * lagfs */
+	uint64_t lane_cpu_us, child_cpu_us, lagfs_cpu_us;
 	/* the child's files and their events, in time order */
 	uint16_t n_ev, ev_dropped;     /* kept; left out (too many) */
 	uint8_t n_files;

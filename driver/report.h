@@ -48,7 +48,10 @@ struct summary {
 	 * session) */
 	double phase_ms[8];
 	unsigned phase_n;
-	double cpu_ms_lagrace, cpu_ms_lagfs;   /* per iteration */
+	/* CPU per iteration: lagrace = main + lanes + children (the
+	 * workloads the lanes forked) */
+	double cpu_ms_lagrace, cpu_ms_lagfs;
+	double cpu_ms_main, cpu_ms_lanes, cpu_ms_children;
 	/* --trace: iterations traced, and of those with a record of the
 	 * RELEASE, how many per release path ("delayed_fput") and per
 	 * sender and path ("a kernel worker via delayed_fput") */

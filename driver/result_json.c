@@ -363,6 +363,9 @@ json_object *summary_to_json(const struct report *rp, const struct summary *s)
 						   s->reproductions_per_s));
 	add(cpu, "lagrace", opt_double(s->iterations, s->cpu_ms_lagrace));
 	add(cpu, "lagfs", opt_double(s->iterations, s->cpu_ms_lagfs));
+	add(cpu, "main", opt_double(s->iterations, s->cpu_ms_main));
+	add(cpu, "lanes", opt_double(s->iterations, s->cpu_ms_lanes));
+	add(cpu, "children", opt_double(s->iterations, s->cpu_ms_children));
 	add(sum, "cpu_ms_per_iteration", cpu);
 	for (int k = 0; k < 8; k++)
 		add(ph, report_phase_names[k], opt_double(s->phase_n,

@@ -13,6 +13,9 @@ dry() { local n=$1; shift; env -u DEVELOPER make -n -B --no-print-directory B="$
 dry all all
 ok "make: builds lagfs and lagrace" grep -q -- "-o $T/b/lagfs " "$T/all"
 ok "make: links lagrace" grep -q -- "-o $T/b/lagrace " "$T/all"
+# Its forked children would otherwise bind symbols again, each of them.
+ok "make: links lagrace with every symbol bound at start (-z now)" \
+	grep -qE -- "-Wl,-z,now .*-o $T/b/lagrace " "$T/all"
 ok "make: never runs install-deps" bash -c '! grep -q install-deps "$1"' - "$T/all"
 ok "make: builds no test program" bash -c '! grep -q "$1/b/tests/" "$2"' - "$T" "$T/all"
 ok "make: no -Werror for a user's build" bash -c '! grep -q -- -Werror "$1"' - "$T/all"

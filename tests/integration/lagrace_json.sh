@@ -43,6 +43,20 @@ J=$T/stdout.out
 py "run.argv is the command line" "$J" \
 	"d['run']['argv'] == ['$LR', '--iterations', '2', '--json', '-', '--seed', '7']"
 py "run.seed is 7" "$J" 'd["run"]["seed"] == 7'
+# --jobs auto: 12 lanes per CPU it may run on, at most 64.
+lr auto --iterations 2 --jobs auto --quiet --no-trace --json "$T/auto.json"
+check "--jobs auto: exit 0" "$([ "$RC" -eq 0 ]; echo $?)"
+want_jobs=$(( $(nproc) * 12 > 64 ? 64 : $(nproc) * 12 ))
+py "--jobs auto: run.jobs is 12 per CPU ($want_jobs)" "$T/auto.json" \
+	"d['run']['jobs'] == $want_jobs"
+# Where lagrace's CPU goes: the workloads it forked apart from the lanes;
+# lagfs's to the microsecond, not in clock ticks (2 iterations of it take
+# less than one).
+py "cpu_ms_per_iteration: lagfs > 0 after 2 iterations" "$J" \
+	'd["summary"]["cpu_ms_per_iteration"]["lagfs"] > 0'
+py "cpu_ms_per_iteration: lagrace is main + lanes + children, each > 0" "$J" \
+	'(lambda c: all(c[k] > 0 for k in ("main", "lanes", "children")) and
+	 abs(c["main"] + c["lanes"] + c["children"] - c["lagrace"]) < 1e-6)(d["summary"]["cpu_ms_per_iteration"])'
 py "run.version is lagrace --version's" "$J" \
 	"'lagrace ' + d['run']['version'] == '$("$LR" --version)'"
 py "run.kernel is the release" "$J" "d['run']['kernel'] == '$(uname -r)'"
