@@ -368,3 +368,12 @@ int lagfs_proc_control(struct lagfs_proc *p, const char *cmd, char *reply,
 	reply[strcspn(reply, "\n")] = '\0';
 	return strncmp(reply, "ok", 2) == 0 ? 0 : -1;
 }
+
+int lagfs_control(const char *sock, const char *cmd, char *reply, size_t cap)
+{
+	struct lagfs_proc p = { .sock = sock, .ctl_fd = -1 };
+	int res = lagfs_proc_control(&p, cmd, reply, cap);
+
+	control_close(&p);
+	return res;
+}

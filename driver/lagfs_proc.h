@@ -61,4 +61,7 @@ void lagfs_proc_kill(struct lagfs_proc *p);
 int lagfs_proc_control(struct lagfs_proc *p, const char *cmd, char *reply,
 		       size_t cap);
 
+/* The same, once, to the control socket sock of a lagfs not ours. */
+int lagfs_control(const char *sock, const char *cmd, char *reply, size_t cap);
+
 #endif
