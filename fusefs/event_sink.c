@@ -11,6 +11,17 @@
  * producers do not signal. Only when that passes with nothing queued does
  * it sleep until signalled. A line waits at most SINK_LINGER_NS longer than
  * it would with a signal per line, and an idle log costs nothing.
+ *
+ * An idle writer is not woken at all: a line put while nothing is queued,
+ * the writer is not lingering and no line went out directly in the last
+ * SINK_LINGER_NS is written by the producer itself, under the lock (so in
+ * order), with RWF_NOWAIT so that a full pipe or a file system that would
+ * block sends it to the ring instead; only while SIGPIPE is ignored (lagfs
+ * does), as a producer's thread may let it through. That is lagrace's case: a handful of
+ * events an iteration, each far from the last, which cost the writer two
+ * wake-ups apiece (the signal and the linger's end) and lagfs about 0.3 ms
+ * of CPU per iteration (perf, 2-vCPU VM). A burst still goes through the
+ * ring: its second line finds the direct write too recent.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -18,12 +29,14 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "event_sink.h"
@@ -49,6 +62,8 @@ struct event_sink {
 
 	bool closing;
 	bool lingering;		/* the writer checks back unsignalled */
+	bool direct;		/* fd takes RWF_NOWAIT writes (so far) */
+	uint64_t direct_ns;	/* the last direct write, lag_now_ns() */
 	uint64_t written;
 	uint64_t dropped;
 	bool regular;		/* fd is a regular file: can be cut back */
@@ -235,6 +250,7 @@ struct event_sink *event_sink_open(int fd, size_t buf_bytes)
 
 		s->regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 	}
+	s->direct = true;
 	s->cap = buf_bytes ? buf_bytes : SINK_DEFAULT_BYTES;
 	s->ring = malloc(s->cap);
 	if (!s->ring) {
@@ -274,9 +290,56 @@ static bool ring_put(struct event_sink *s, const char *line, size_t n)
 	return true;
 }
 
+/* A producer is any thread: unlike the writer's, its write to a pipe whose
+ * reader is gone may only fail with EPIPE, never kill the process. */
+static bool sigpipe_ignored(void)
+{
+	struct sigaction sa;
+
+	return sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
+}
+
+/*
+ * Write the line now if the writer is idle (see the top of the file).
+ * Returns how many bytes went out: n, or fewer (the rest goes to the ring
+ * after them, in order), or 0 when it was not tried or failed (then the
+ * writer meets any lasting error and accounts for it). Locked.
+ */
+static size_t write_direct(struct event_sink *s, const char *line, size_t n)
+{
+	struct iovec iov = { .iov_base = (void *)line, .iov_len = n };
+	uint64_t now;
+	ssize_t w;
+
+	if (!s->direct || s->len > 0 || s->lingering || s->closing ||
+	    n > s->cap || !sigpipe_ignored())
+		return 0;
+	now = lag_now_ns();
+	if (now - s->direct_ns < SINK_LINGER_NS)
+		return 0;
+	s->direct_ns = now;
+	w = pwritev2(s->fd, &iov, 1, -1, RWF_NOWAIT);
+	if (w < 0 && (errno == EOPNOTSUPP || errno == EINVAL))
+		s->direct = false;	/* e.g. tmpfs, or an older kernel */
+	if (w <= 0)
+		return 0;
+	if ((size_t)w == n)
+		s->written++;
+	return (size_t)w;
+}
+
 static void sink_queue(struct event_sink *s, const char *line, size_t n)
 {
+	size_t done;
+
 	xmutex_lock(&s->lock);
+	done = n ? write_direct(s, line, n) : 0;
+	if (done == n && n > 0) {
+		xmutex_unlock(&s->lock);
+		return;
+	}
+	line += done;
+	n -= done;
 	if (n == 0 || !ring_put(s, line, n))
 		s->dropped++;
 	else if (!s->lingering)

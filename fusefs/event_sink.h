@@ -1,8 +1,10 @@
 /*
  * event_sink: lagfs's asynchronous event-log writer. Request threads hand a
  * formatted line to the sink and return at once; one writer thread writes
- * lines out in order. A request is never blocked on disk or pipe IO: when the
- * in-memory buffer is full, the event is dropped and counted.
+ * lines out in order (a lone line on an idle sink the caller writes itself,
+ * with a write that cannot wait, when SIGPIPE is ignored). A request is
+ * never blocked on disk or pipe IO: when the in-memory buffer is full, the
+ * event is dropped and counted.
  *
  * Every event accepted before event_sink_close() is written (or, if the write
  * fails, counted as dropped) by the time it returns.

@@ -445,6 +445,75 @@ TEST_F(sink, stuck_reader_then_gone)
 	self->s = NULL;
 }
 
+/* Voluntary context switches of this process's thread named comm, or -1. */
+static long thread_switches(const char *comm)
+{
+	char path[96], buf[4096];
+	FILE *f;
+	long n = -1;
+
+	for (int tid = getpid(); tid < getpid() + 64; tid++) {
+		snprintf(path, sizeof(path), "/proc/self/task/%d/comm", tid);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		buf[0] = '\0';
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		fclose(f);
+		buf[strcspn(buf, "\n")] = '\0';
+		if (strcmp(buf, comm) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%d/status", tid);
+		f = fopen(path, "r");
+		if (!f)
+			return -1;
+		while (fgets(buf, sizeof(buf), f))
+			if (sscanf(buf, "voluntary_ctxt_switches: %ld", &n) == 1)
+				break;
+		fclose(f);
+		return n;
+	}
+	return -1;
+}
+
+/*
+ * lagrace's case: single events far apart (more than the writer's linger).
+ * With SIGPIPE ignored, as lagfs has it, each line is in the pipe when put
+ * returns, and the writer thread is not woken for it.
+ */
+TEST_F(sink, sparse_lines_go_out_without_the_writer)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	struct lag_event e;
+	char line[LAG_LINE_MAX];
+	long before, after;
+	int at_once = 0;
+
+	ASSERT_EQ(0, sigaction(SIGPIPE, &ign, &old));
+	sink_on_pipe(_metadata, self, 0, 0);
+	ASSERT_EQ(0, fcntl(self->p[0], F_SETFL, O_NONBLOCK));
+	/* the writer has started and waits: its first wait is a switch */
+	for (int i = 0; i < 2000 && thread_switches("lagfs-log") < 1; i++)
+		usleep(1000);
+	before = thread_switches("lagfs-log");
+	ASSERT_LE(1, before);
+	for (int i = 0; i < 10; i++) {
+		uint64_t next = lag_now_ns() + 1 * MS;
+
+		make_event(&e, (uint64_t)i);
+		event_sink_put(self->s, &e);
+		if (read(self->p[0], line, sizeof(line)) > 0)
+			at_once++;
+		while (lag_now_ns() < next)	/* the events' spacing */
+			usleep(200);
+	}
+	after = thread_switches("lagfs-log");
+	EXPECT_EQ(10, at_once);
+	EXPECT_EQ(before, after);
+	ASSERT_EQ(0, sigaction(SIGPIPE, &old, NULL));
+}
+
 TEST_F(sink, closed_pipe_drops_and_survives)
 {
 	struct event_sink_stats st;
