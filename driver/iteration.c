@@ -383,12 +383,13 @@ static void await_ready(struct iter *it)
 
 static void wait_arrival(struct iter *it)
 {
-	uint64_t after = kill_moment(it);
+	uint64_t after;
 
 	if (engines[it->cfg->engine]->signals_ready) {
 		await_ready(it);
 		return;
 	}
+	after = kill_moment(it);
 	if (after) {
 		wait_until_kill(it, after);
 		return;
